@@ -1,0 +1,2 @@
+"""The loan-approval case study: data, the irreproducible and reproducible pipelines of
+every stage, manifests and monitoring. Plain Python; never imports Streamlit."""

@@ -1,0 +1,4 @@
+"""The workshop engine: lessons, checks, grading and learner progress.
+
+Importable without Streamlit, except ``workshop.ui``.
+"""

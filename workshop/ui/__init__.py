@@ -1,0 +1,1 @@
+"""The only Streamlit code besides app.py: page builders, widgets and charts."""
