@@ -1,0 +1,211 @@
+"""The case study's command line: ``python -m case_study run | verify | stage``.
+
+Errors end as one line on stderr and an exit status, never a traceback:
+0 success; 1 a rebuild that does not reproduce the manifest (the field-level diff is
+printed); 2 unusable input; 130 interrupted. Heavy libraries load only inside a command,
+so ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from case_study.errors import CaseStudyError
+
+EXIT_OK = 0
+EXIT_MISMATCH = 1
+EXIT_UNUSABLE = 2
+EXIT_INTERRUPTED = 130
+
+STAGE_MODULES: dict[int, str] = {
+    0: "stage0_why",
+    1: "stage1_design",
+    2: "stage2_data",
+    3: "stage3_model",
+    4: "stage4_legacy",
+    5: "stage5_deployment",
+}
+
+VERIFY_EPILOG = """\
+exit status:
+  0  rebuilt from the manifest alone; every compared field matches
+     (data hash, code version, params, seed, package versions, metrics,
+     model and prediction hashes)
+  1  the rebuild differs: a field-level diff is printed (field, recorded, rebuilt).
+     When model.pkl lies beside the manifest and its hash matches, its
+     hyperparameters are compared with the manifest's too, naming an edited input.
+  2  cannot rebuild: missing file, not JSON, missing keys, unknown pipeline or
+     version, bad params, or the data differs ("cannot rebuild: data differs" with
+     both hashes) — a rebuild on other data would prove nothing, so it is refused.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), not a usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_UNUSABLE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every subcommand (exposed for tests and docs)."""
+    parser = _Parser(
+        prog="python -m case_study",
+        description="The loan-approval case study of the Reproducible ML Workshop.",
+        epilog="Set CASE_STUDY_DEBUG=1 to see the traceback of an unexpected error.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,verify,stage}", parser_class=_Parser)
+
+    run = commands.add_parser(
+        "run",
+        help="train the loan model; write DIR/manifest.json and DIR/model.pkl",
+        description="Train the loan model on the verified data and write a run manifest "
+        "(data hash, code version, params, seed, environment, metrics, model and prediction "
+        "hashes) to DIR/manifest.json, with the model beside it as DIR/model.pkl.",
+    )
+    run.add_argument("--pipeline", required=True, choices=("reproducible", "irreproducible"),
+                     help="which pipeline trains the model")
+    run.add_argument("--out", required=True, type=Path, metavar="DIR",
+                     help="folder for manifest.json and model.pkl (created if missing)")
+    run.add_argument("--seed", type=int, default=None, metavar="N",
+                     help="the one seed of the reproducible pipeline (default: 42); "
+                     "the irreproducible pipeline takes none")
+
+    verify = commands.add_parser(
+        "verify",
+        help="rebuild a run from its manifest alone and compare every field",
+        description="Retrain from the manifest alone (pipeline, seed, params; the data hash "
+        "is checked first) and compare the result with what the manifest records.",
+        epilog=VERIFY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("manifest", type=Path, help="path to a manifest.json written by `run`")
+
+    stage = commands.add_parser(
+        "stage",
+        help="print a stage's headline figures, irreproducible vs reproducible",
+        description="Run stage N's irreproducible and reproducible versions and print its "
+        "side-by-side table (N from 0 to 5).",
+    )
+    stage.add_argument("number", type=int, choices=sorted(STAGE_MODULES), metavar="N",
+                       help="stage number, 0–5")
+    return parser
+
+
+def _print_table(frame) -> None:
+    print(frame.to_string(index=False))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Train, write the manifest and the model, print a summary."""
+    from case_study import data, pipelines, stage4_legacy
+
+    if args.pipeline == "irreproducible" and args.seed is not None:
+        raise ValueError("the irreproducible pipeline takes no seed (that is its point); drop --seed")
+    frame = data.load_german_credit()
+    if args.pipeline == "reproducible":
+        seed = pipelines.DEFAULT_SEED if args.seed is None else args.seed
+        run = pipelines.train_reproducible(frame, seed=seed)
+    else:
+        run = pipelines.train_irreproducible(frame)
+    manifest_path, model_path = stage4_legacy.write_run(run, args.out)
+    metrics = ", ".join(f"{k} {v}" for k, v in run.metrics.items())
+    print(f"pipeline  {run.pipeline} (seed {run.seed})")
+    print(f"metrics   {metrics}")
+    print(f"model     sha256 {run.model_sha256}")
+    print(f"wrote     {manifest_path}")
+    print(f"          {model_path}")
+    print(f"check it  python -m case_study verify {manifest_path}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Rebuild from the manifest; 0 when every field matches, 1 with a diff otherwise."""
+    from case_study import stage4_legacy
+
+    manifest = stage4_legacy.load_manifest(args.manifest)
+    diffs = stage4_legacy.rebuild_from_manifest(manifest)
+    bad = stage4_legacy.mismatches(diffs)
+    model_path = Path(args.manifest).parent / stage4_legacy.MODEL_NAME
+    model_bad = (
+        stage4_legacy.mismatches(stage4_legacy.recorded_model_diffs(manifest, model_path))
+        if model_path.is_file() else []
+    )
+    if not bad and not model_bad:
+        print(
+            f"OK: rebuilt {manifest['pipeline']} run from {args.manifest}; all {len(diffs)} compared "
+            f"fields match (model_sha256 {manifest['model_sha256'][:12]}…)."
+        )
+        return EXIT_OK
+    print(f"MISMATCH: rebuilding from {args.manifest} does not reproduce it: "
+          f"{len(bad)} of {len(diffs)} compared fields differ.")
+    if bad:
+        table = stage4_legacy.diff_table(bad).drop(columns="match")
+        _print_table(table.rename(columns={"found": "rebuilt"}))
+    if any(d.field == "code_version.sha256" for d in bad):
+        changed = stage4_legacy.changed_code_files(manifest)
+        if changed:
+            print(f"\ncase_study files changed since the run: {', '.join(changed)}")
+    if model_bad:
+        print(f"\n{model_path.name} beside the manifest disagrees with it (the manifest was edited after the run?):")
+        table = stage4_legacy.diff_table(model_bad).drop(columns="match")
+        _print_table(table.rename(columns={"recorded": "manifest", "found": model_path.name}))
+    return EXIT_MISMATCH
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    """Import stage N's module by name and print its side_by_side() table."""
+    name = STAGE_MODULES[args.number]
+    try:
+        module = importlib.import_module(f"case_study.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"case_study.{name}":
+            raise
+        print(f"python -m case_study stage: stage {args.number} is not available: "
+              f"case_study/{name}.py is missing", file=sys.stderr)
+        return EXIT_UNUSABLE
+    side_by_side = getattr(module, "side_by_side", None)
+    if not callable(side_by_side):
+        print(f"python -m case_study stage: case_study/{name}.py defines no side_by_side()", file=sys.stderr)
+        return EXIT_UNUSABLE
+    _print_table(side_by_side())
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "verify": cmd_verify, "stage": cmd_stage}
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit status (see the module doc)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except SystemExit as done:  # --help, or a usage error already reported in one line
+        return done.code if isinstance(done.code, int) else EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except (CaseStudyError, OSError, ValueError) as error:
+        print(f"python -m case_study {_command(argv)}: {_one_line(error)}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception as error:  # the edge: an unexpected bug still ends as one line
+        if os.environ.get("CASE_STUDY_DEBUG"):
+            raise
+        print(
+            f"python -m case_study {_command(argv)}: unexpected {type(error).__name__}: {_one_line(error)} "
+            "(rerun with CASE_STUDY_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+
+
+def _command(argv: list[str] | None) -> str:
+    words = sys.argv[1:] if argv is None else argv
+    return next((word for word in words if word in COMMANDS), "").strip() or "error"

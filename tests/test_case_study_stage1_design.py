@@ -1,0 +1,221 @@
+"""Stage 1: best-of-N on the test set vs a design card, cross-validation and a locked holdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from case_study import stage1_design as s1
+from case_study.data import load_german_credit
+from case_study.errors import CaseStudyError
+from case_study.pipelines import COST_THRESHOLD
+from case_study.paths import LESSONS_DIR, PROJECT_ROOT
+
+
+def _design_checks() -> dict[str, dict]:
+    checks = tomllib.loads((LESSONS_DIR / "01-design" / "checks.toml").read_text(encoding="utf-8"))["check"]
+    return {c["id"]: c for c in checks}
+
+
+def test_roc_auc_agrees_with_scikit_learn_including_ties():
+    """The fast AUC is the Mann–Whitney statistic: the same number roc_auc_score gives."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    tied_scores = rng.integers(0, 10, 300) / 10
+    assert s1.roc_auc(y, tied_scores) == round(roc_auc_score(y, tied_scores), 6)
+    assert s1.roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
+
+
+def test_documented_encoding_is_row_by_row_so_it_can_run_before_the_split():
+    """Encoding a subset of rows gives the same numbers as encoding all rows and then taking
+    the subset: the step learns nothing from other rows."""
+    frame = load_german_credit()
+    everything = s1.encode_documented(frame)
+    rows = np.arange(0, 1000, 7)
+    subset = s1.encode_documented(frame.iloc[rows])
+    assert subset.columns == everything.columns
+    np.testing.assert_array_equal(subset.values, everything.values[rows])
+    assert everything.values.shape[0] == 1000
+
+
+def test_splits_lock_a_quarter_and_never_overlap():
+    """Train, test and the locked holdout are disjoint and cover every applicant."""
+    target = s1._design().target
+    splits = s1.make_splits(target, 42)
+    assert (len(splits.train), len(splits.test), len(splits.holdout)) == (600, 150, 250)
+    every = np.concatenate([splits.train, splits.test, splits.holdout])
+    assert sorted(every) == list(range(1000))
+    assert set(splits.development) == set(splits.train) | set(splits.test)
+
+
+def test_the_team_announces_the_best_test_score_and_the_holdout_is_that_variants():
+    """The irreproducible number is the maximum test AUC; its holdout score is the same variant's."""
+    run = s1.forking_paths(42)
+    scores = run.scores.set_index("variant")
+    assert len(scores) == len(s1.VARIANTS) == 20
+    assert run.irreproducible_reported_auc == scores["test_auc"].max()
+    assert run.irreproducible_holdout_auc == scores.loc[run.irreproducible_choice, "holdout_auc"]
+    assert run.optimism_gap == round(run.irreproducible_reported_auc - run.irreproducible_holdout_auc, 6)
+
+
+def test_the_reproducible_team_chooses_on_cross_validated_expected_cost():
+    """The card's metric decides: the chosen variant has the lowest mean CV expected cost."""
+    run = s1.forking_paths(42)
+    scores = run.scores.set_index("variant")
+    assert run.reproducible_choice == scores["cv_expected_cost"].idxmin()
+    assert len(run.reproducible_cv_fold_costs) == s1.CV_FOLDS
+    assert 0.5 < run.reproducible_holdout_auc < 1.0
+
+
+def test_the_holdout_plays_no_part_in_either_choice():
+    """Flip every holdout label: both teams still choose the same variant (only scores on the
+    holdout change), so neither choice looked at the holdout."""
+    design = s1._design()
+    splits = s1.make_splits(design.target, 42)
+    flipped_target = design.target.copy()
+    flipped_target[splits.holdout] = 1 - flipped_target[splits.holdout]
+    flipped = replace(design, target=flipped_target)
+    # Stratified splitting depends on the labels' counts, so keep the split itself fixed.
+    original_make_splits = s1.make_splits
+    try:
+        s1.make_splits = lambda target, seed: splits
+        honest = s1.run_both_teams(42, False, True, design, s1._variant_scores(42, False, design))
+        tampered = s1.run_both_teams(42, False, True, flipped, s1._variant_scores(42, False, flipped))
+    finally:
+        s1.make_splits = original_make_splits
+    assert tampered.irreproducible_choice == honest.irreproducible_choice
+    assert tampered.reproducible_choice == honest.reproducible_choice
+    assert tampered.reproducible_cv_fold_costs == honest.reproducible_cv_fold_costs
+    assert tampered.reproducible_holdout_auc != honest.reproducible_holdout_auc
+
+
+def test_the_optimism_gap_is_positive_on_average_over_split_seeds():
+    """Over ten split seeds the announced best test score overstates the locked holdout."""
+    table = s1.optimism_over_seeds()
+    real = table[table["labels"] == "real"]
+    assert len(real) == len(s1.SPLIT_SEEDS) == 10
+    assert real["optimism_gap"].mean() > 0.01
+    assert (real["optimism_gap"] > 0).sum() > len(real) / 2
+
+
+def test_shuffled_labels_show_a_signal_on_the_test_set_and_none_on_the_holdout():
+    """Nothing to find: best-of-20 is above chance on every seed's test set, the holdout is not."""
+    table = s1.optimism_over_seeds()
+    shuffled = table[table["labels"] == "shuffled"]
+    assert (shuffled["best_test_auc"] > 0.54).all()
+    assert shuffled["best_test_auc"].mean() > 0.55
+    assert abs(shuffled["holdout_auc"].mean() - 0.5) < 0.05
+    assert (shuffled["holdout_auc"] < 0.5).any()
+    assert shuffled["best_test_auc"].mean() - shuffled["holdout_auc"].mean() > 0.02
+    assert s1.shuffled_best_test_auc() == pytest.approx(shuffled["best_test_auc"].mean(), abs=1e-6)
+    assert s1.shuffled_holdout_auc() == pytest.approx(shuffled["holdout_auc"].mean(), abs=1e-6)
+
+
+def test_summarise_optimism_reports_runs_mean_and_range_per_labels():
+    """One row per labels, with the number of runs, the means and the range of the gap."""
+    summary = s1.summarise_optimism(s1.optimism_over_seeds()).set_index("labels")
+    assert list(summary.index) == ["real", "shuffled"]
+    assert (summary["runs"] == 10).all()
+    assert (summary["min_optimism_gap"] <= summary["mean_optimism_gap"]).all()
+    assert (summary["mean_optimism_gap"] <= summary["max_optimism_gap"]).all()
+
+
+def test_seeded_results_do_not_depend_on_the_cache():
+    """A fresh computation, bypassing every cache, gives the cached numbers exactly."""
+    design = s1._design()
+    fresh = s1.run_both_teams(43, False, True, design, s1._variant_scores(43, False, design))
+    cached = s1.forking_paths(43)
+    assert fresh.scores.equals(cached.scores)
+    assert fresh.reproducible_holdout_expected_cost == cached.reproducible_holdout_expected_cost
+
+
+def test_a_run_on_an_unrecorded_split_has_no_seed_and_varies():
+    """The team's procedure on unrecorded splits: no seed to trace, and the announced score moves."""
+    runs = [s1.irreproducible_run_again() for _ in range(3)]
+    assert all(run.seed is None for run in runs)
+    assert len({run.irreproducible_reported_auc for run in runs}) > 1
+
+
+def test_check_plan_finds_what_the_vague_plan_is_missing():
+    """The team's one-line plan lacks a cost-aware metric, a seed, a baseline, a threshold and an
+    honest summary; the reproducible card lacks nothing."""
+    assert s1.vague_plan_gaps() == ["metric", "seed", "baseline", "success_threshold", "summary"]
+    assert s1.check_plan(s1.REPRODUCIBLE_CARD) == []
+    empty = [gap.field for gap in s1.check_plan(s1.DesignCard())]
+    assert empty == ["question", "target", "metric", "split", "seed", "baseline",
+                     "success_threshold", "n_runs", "summary"]
+
+
+def test_check_plan_explains_unknown_and_unsuitable_choices():
+    """An unknown metric or summary names the valid ones; ROC AUC is flagged as blind to costs."""
+    card = replace(s1.REPRODUCIBLE_CARD, metric="f2", summary="vibes")
+    problems = {gap.field: gap.problem for gap in s1.check_plan(card)}
+    assert "expected_cost" in problems["metric"] and "median_and_range" in problems["summary"]
+    blind = {g.field: g.problem for g in s1.check_plan(replace(s1.REPRODUCIBLE_CARD, metric="roc_auc"))}
+    assert "cost matrix" in blind["metric"]
+
+
+def test_the_vague_plan_check_lists_exactly_what_check_plan_finds():
+    """The multiple-choice check's answer is check_plan's output, and its prompt shows the plan."""
+    check = _design_checks()["design-vague-plan"]
+    assert check["answer"] == s1.vague_plan_gaps()
+    for value in (s1.VAGUE_PLAN.question, s1.VAGUE_PLAN.target, s1.VAGUE_PLAN.metric,
+                  s1.VAGUE_PLAN.split, s1.VAGUE_PLAN.summary, str(s1.VAGUE_PLAN.n_runs)):
+        assert value in check["prompt"]
+
+
+def test_the_threshold_check_agrees_with_the_cost_matrix():
+    """The numeric check's answer is the threshold the cost matrix implies."""
+    check = _design_checks()["design-threshold"]
+    assert abs(check["answer"] - COST_THRESHOLD) <= check["tolerance"]
+
+
+def test_baseline_is_the_cheaper_constant_policy():
+    """With 30% bad risks, declining everyone (cost 1 × 0.7) beats approving everyone (5 × 0.3)."""
+    target = s1._design().target
+    assert s1.baseline_expected_cost(target) == pytest.approx(0.7)
+    assert s1.baseline_expected_cost(np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0])) == pytest.approx(0.5)
+
+
+def test_an_unknown_model_family_is_refused():
+    """A typo in a variant's model names the families that exist."""
+    with pytest.raises(CaseStudyError, match="logistic regression"):
+        s1.build_pipeline(s1.Variant("all 20 attributes", "svm"), seed=1)
+
+
+def test_side_by_side_has_both_teams_figures():
+    """python -m case_study stage 1 prints the announced score and the holdout, both columns."""
+    table = s1.side_by_side()
+    assert list(table.columns) == ["figure", "irreproducible", "reproducible"]
+    rows = table.set_index("figure")
+    assert rows.loc["ROC AUC on the locked holdout", "irreproducible"] == f"{s1.locked_holdout_auc():.3f}"
+    assert rows.loc["reported ROC AUC", "irreproducible"].startswith(f"{s1.best_test_auc():.3f}")
+
+
+_WORKER = """
+import json
+from case_study import stage1_design as s1
+run = s1.forking_paths(42)
+print(json.dumps({"scores": run.scores.to_json(), "holdout": s1.locked_holdout_auc(),
+                  "choice": run.reproducible_choice, "cost": run.reproducible_holdout_expected_cost}))
+"""
+
+
+@pytest.mark.slow
+def test_seeded_results_match_across_fresh_processes():
+    """Two fresh processes with different hash salts give the same scores, byte for byte."""
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(PROJECT_ROOT)}
+        done = subprocess.run([sys.executable, "-c", _WORKER], capture_output=True, text=True,
+                              env=env, cwd=PROJECT_ROOT, timeout=120, check=True)
+        outputs.append(json.loads(done.stdout))
+    assert outputs[0] == outputs[1]

@@ -1,0 +1,168 @@
+"""Every kind of check, drawn and answered in the app: on a small course of our own (a team's
+stage with no demo), so these tests do not depend on the shipped lessons' wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from workshop.progress import ProgressStore
+from tests.ui.helpers import new_app, open_page, write_team_lessons
+
+STAGE = "team-habits"
+
+
+@pytest.fixture
+def team_lessons(tmp_path, monkeypatch):
+    folder = write_team_lessons(tmp_path / "lessons")
+    monkeypatch.setenv("WORKSHOP_LESSONS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def stage_app(team_lessons):
+    at = new_app()
+    at.run()
+    return open_page(at, STAGE)
+
+
+def _progress(at, check_id):
+    return ProgressStore().progress_for(at.query_params["code"]).get(check_id)
+
+
+def _texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def test_a_team_stage_without_a_demo_module_shows_its_lesson_and_checks(stage_app):
+    """A team-added stage has no demo: the page still shows the lesson and every check."""
+    at = stage_app
+    assert not at.exception
+    assert _texts(at.title) == ["Stage 1 · Our team's habits"]
+    assert "Write the plan down first." in _texts(at.markdown)
+    headings = [text for text in _texts(at.markdown) if text.startswith("##### Check")]
+    assert headings == [f"##### Check {i} of 5" for i in range(1, 6)]
+    assert [tab.label for tab in at.tabs] == ["Checklist", "Tools", "Metrics"]
+
+
+def test_single_choice_wrong_then_right_records_two_attempts_and_shows_the_explanation(stage_app):
+    """A learner picks the wrong option, reads why, then passes and sees the explanation."""
+    at = stage_app
+    at.radio(key="habits-single-answer").set_value("after")
+    at.button(key="habits-single-submit").click().run()
+    assert not at.exception
+    assert any("Then the split is chosen on the score" in text for text in _texts(at.warning))
+    assert _progress(at, "habits-single").outcome == "failed"
+
+    at.radio(key="habits-single-answer").set_value("before")
+    at.button(key="habits-single-submit").click().run()
+    record = _progress(at, "habits-single")
+    assert (record.outcome, record.attempts) == ("passed", 2)
+    assert any(text.startswith("Right.") for text in _texts(at.success))
+    assert "Before: otherwise the split is tuned on the test score." in _texts(at.markdown)
+    assert at.button(key="habits-single-submit").disabled
+    assert any("✓ Passed · attempts: 2 · hints used: 0" == text for text in _texts(at.caption))
+
+
+def test_hints_come_one_at_a_time_and_are_counted(stage_app):
+    """Each Hint press shows the next hint and is counted; at the last hint the button stops."""
+    at = stage_app
+    at.button(key="habits-single-hint").click().run()
+    assert _texts(at.info) == ["Hint 1: Think about the test score."]
+    at.button(key="habits-single-hint").click().run()
+    assert _texts(at.info)[:2] == ["Hint 1: Think about the test score.",
+                                  "Hint 2: Choosing after seeing it fits it."]
+    assert at.button(key="habits-single-hint").disabled
+    assert _progress(at, "habits-single").hints_used == 2
+
+
+def test_reveal_shows_the_answer_and_explanation_and_closes_the_check(stage_app):
+    """Reveal records 'revealed', shows the reference answer and the explanation."""
+    at = stage_app
+    at.button(key="habits-numeric-reveal").click().run()
+    assert not at.exception
+    assert _progress(at, "habits-numeric").outcome == "revealed"
+    assert "**Answer:** 24.00 h (within ± 0.5)" in _texts(at.markdown)
+    assert "Twenty-four." in _texts(at.markdown)
+    assert at.button(key="habits-numeric-submit").disabled
+    assert at.number_input(key="habits-numeric-answer").disabled
+
+
+def test_numeric_answer_inside_the_tolerance_passes(stage_app):
+    """A numeric estimate within the tolerance passes."""
+    at = stage_app
+    at.number_input(key="habits-numeric-answer").set_value(24.3)
+    at.button(key="habits-numeric-submit").click().run()
+    assert _progress(at, "habits-numeric").outcome == "passed"
+
+
+def test_submitting_nothing_explains_and_counts_no_attempt(stage_app):
+    """Pressing Submit with no answer says what to do and records nothing."""
+    at = stage_app
+    at.button(key="habits-single-submit").click().run()
+    assert not at.exception
+    assert "Choose an answer first." in _texts(at.info)
+    at.button(key="habits-multiple-submit").click().run()
+    assert any("Choose at least one option" in text for text in _texts(at.info))
+    assert _progress(at, "habits-single") is None
+    assert _progress(at, "habits-multiple") is None
+
+
+def test_multiple_choice_needs_every_right_option_and_no_wrong_one(stage_app):
+    """Ticking a wrong option fails with its feedback; the right set passes."""
+    at = stage_app
+    at.checkbox(key="habits-multiple-option-metric").check()
+    at.checkbox(key="habits-multiple-option-mood").check()
+    at.button(key="habits-multiple-submit").click().run()
+    assert any("A mood does not change the result." in text for text in _texts(at.warning))
+    at.checkbox(key="habits-multiple-option-mood").uncheck()
+    at.checkbox(key="habits-multiple-option-split").check()
+    at.button(key="habits-multiple-submit").click().run()
+    assert _progress(at, "habits-multiple").outcome == "passed"
+
+
+def test_ordering_rejects_a_repeated_item_and_passes_the_right_order(stage_app):
+    """An item placed twice is explained, not graded; the right order passes."""
+    at = stage_app
+    for position, key in enumerate(["plan", "plan", "fit"], 1):
+        at.selectbox(key=f"habits-ordering-position-{position}").set_value(key)
+    at.button(key="habits-ordering-submit").click().run()
+    assert any("Use each item once" in text for text in _texts(at.info))
+    assert _progress(at, "habits-ordering") is None
+    at.selectbox(key="habits-ordering-position-2").set_value("split")
+    at.button(key="habits-ordering-submit").click().run()
+    assert _progress(at, "habits-ordering").outcome == "passed"
+
+
+def test_predict_then_run_commits_first_then_shows_the_computed_value(stage_app):
+    """The learner commits a prediction; only then does the real computation run and show
+    its value beside the prediction; the prediction cannot be changed afterwards."""
+    at = stage_app
+    assert [m.label for m in at.metric] == []  # nothing computed before the commitment
+    at.number_input(key="habits-predict-answer").set_value(100.0)
+    at.button(key="habits-predict-submit").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Your prediction"] == "100.0"
+    computed = float(metrics["Computed now"])
+    from case_study.stage0_why import median_stars_python_only
+    assert computed == pytest.approx(median_stars_python_only(), abs=0.05)
+    assert _progress(at, "habits-predict").outcome == "failed"
+    assert at.number_input(key="habits-predict-answer").disabled
+    assert at.button(key="habits-predict-submit").disabled
+
+
+def test_stored_progress_is_shown_again_in_a_new_session(team_lessons):
+    """A learner who passed a check and comes back with their code sees it passed."""
+    first = new_app()
+    first.run()
+    open_page(first, STAGE)
+    first.radio(key="habits-single-answer").set_value("before")
+    first.button(key="habits-single-submit").click().run()
+    code = first.query_params["code"]
+
+    again = new_app(code)
+    again.run()
+    open_page(again, STAGE)
+    assert again.query_params["code"] == code
+    assert again.button(key="habits-single-submit").disabled
+    assert "Before: otherwise the split is tuned on the test score." in _texts(again.markdown)

@@ -1,0 +1,76 @@
+"""Stage 1 demo: both teams draw with charts; the holdout stays closed until opened; "run again"
+adds an unrecorded split; check_plan lists the team plan's gaps on demand."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+
+def _demo():
+    from workshop.ui.demos import design
+
+    design.render()
+
+
+def _new_demo() -> AppTest:
+    return AppTest.from_function(_demo, default_timeout=120).run()
+
+
+def _labels(at: AppTest) -> list[str]:
+    return [m.label for m in at.metric]
+
+
+def _chart_rows(at: AppTest, index: int) -> list[dict]:
+    chart = at.get("vega_lite_chart")[index].proto
+    spec = json.loads(chart.spec)
+    name = (spec["layer"][0] if "layer" in spec else spec)["data"]["name"]
+    dataset = next(d for d in chart.datasets if d.name == name)
+    return pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+
+
+def test_demo_renders_both_columns_with_a_chart_each_and_the_holdout_closed():
+    """A learner opening Stage 1 sees both teams, twenty variants charted, and no holdout score yet."""
+    at = _new_demo()
+    assert not at.exception
+    assert not at.error
+    assert [s.value for s in at.subheader] == ["Irreproducible", "Reproducible"]
+    assert len(at.get("vega_lite_chart")) == 2
+    assert len(_chart_rows(at, 0)) == 20
+    assert "Announced: best test ROC AUC of 20" in _labels(at)
+    assert not any("holdout" in label for label in _labels(at))
+
+
+def test_opening_the_holdout_shows_the_gap_and_the_seed_charts():
+    """Opening the locked holdout reveals both teams' holdout scores and the charts over seeds."""
+    at = _new_demo()
+    at.toggle(key="design-open-holdout").set_value(True).run()
+    assert not at.exception
+    assert "The same variant on the locked holdout" in _labels(at)
+    assert "Locked holdout, opened once: expected cost" in _labels(at)
+    assert len(at.get("vega_lite_chart")) == 4
+    seeds = json.loads(at.get("vega_lite_chart")[3].proto.spec)
+    assert "column" in seeds["encoding"]  # real and shuffled labels side by side
+
+
+def test_run_again_announces_a_number_from_an_unrecorded_split():
+    """Each click runs the team's procedure on a fresh split and adds its announced score."""
+    at = _new_demo()
+    at.button(key="design-run-again").click().run()
+    at.button(key="design-run-again").click().run()
+    assert not at.exception
+    assert len(at.session_state["design-unrecorded-runs"]) == 2
+    assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_check_plan_lists_the_team_plans_gaps_on_demand():
+    """The gaps stay hidden (a check asks for them) until the learner runs check_plan."""
+    at = _new_demo()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**success_threshold**" not in shown
+    at.button(key="design-check-team-plan").click().run()
+    shown = " ".join(m.value for m in at.markdown)
+    for field in ("metric", "seed", "baseline", "success_threshold", "summary"):
+        assert f"**{field}**" in shown

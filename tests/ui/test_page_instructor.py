@@ -1,0 +1,160 @@
+"""The instructor page through the real router (app.py): absent without a code, locked and
+silent with a wrong one, the room view with the right one — and no learner's name ever
+reaches a session that has not unlocked instructor mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.helpers import new_app, open_page
+from workshop.content import load_course
+from workshop.instructor import ENV_VAR
+from workshop.progress import ProgressStore
+from workshop.ui import instructor as page
+from workshop.ui.lesson_view import lessons_dir
+
+CODE = "projector-42"
+SEEDED_NAME = "Zebra Learner"
+OTHER_NAME = "Quokka Person"
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def _page_text(at) -> str:
+    """Every element of the page (main area and sidebar) as protobuf text: labels, bodies,
+    table data, chart specs — whatever a browser would receive."""
+    return "\n".join(str(getattr(node, "proto", "")) for node in _walk(at._tree))
+
+
+def _elements(at, kind: str) -> list:
+    return [node for node in _walk(at._tree) if getattr(node, "type", None) == kind]
+
+
+@pytest.fixture
+def seeded_room():
+    """A room with two named learners: one stuck on a check, one who passed it."""
+    course = load_course(lessons_dir())  # the lessons the app itself loads
+    check = course.checks[0]
+    store = ProgressStore()
+    zebra = store.create_learner(SEEDED_NAME)
+    for _ in range(3):
+        store.record_attempt(zebra.code, check.stage_id, check.id, "failed")
+    quokka = store.create_learner(OTHER_NAME)
+    store.record_attempt(quokka.code, check.stage_id, check.id, "passed")
+    return course, check
+
+
+def _instructor_page(monkeypatch, code: str | None = CODE):
+    if code is None:
+        monkeypatch.delenv(ENV_VAR, raising=False)
+    else:
+        monkeypatch.setenv(ENV_VAR, code)
+    at = new_app()
+    at.run()
+    return open_page(at, "instructor")
+
+
+def _submit_code(at, typed: str):
+    at.text_input(key="instructor-code-input").input(typed)
+    unlock = next(button for button in at.button if button.label == "Unlock")
+    return unlock.click().run()
+
+
+def test_no_instructor_page_without_a_code(monkeypatch, seeded_room):
+    """On a learner's laptop with no code set there is no instructor page to find."""
+    at = _instructor_page(monkeypatch, code=None)
+    assert not at.exception
+    assert not any(widget.label == "Instructor code" for widget in at.text_input)
+    assert "Instructor" not in [link.proto.label for link in _elements(at, "page_link")]
+    assert SEEDED_NAME not in _page_text(at)
+
+
+def test_wrong_code_shows_nothing_about_the_room(monkeypatch, seeded_room):
+    """A learner guessing the code sees 'wrong code' and a wait — no names, no counts."""
+    at = _instructor_page(monkeypatch)
+    assert not at.exception
+    assert at.text_input(key="instructor-code-input").proto.type == 1  # PASSWORD
+    assert "Instructor" in [link.proto.label for link in _elements(at, "page_link")]
+
+    at = _submit_code(at, "projector-43")
+    assert not at.exception
+    assert [error.value for error in at.error] == ["Wrong code."]
+    assert any("Wait 1 s" in warning.value for warning in at.warning)
+    text = _page_text(at)
+    assert SEEDED_NAME not in text and OTHER_NAME not in text
+    for kind in ("metric", "arrow_data_frame", "vega_lite_chart", "tab"):
+        assert not _elements(at, kind), f"a locked page shows a {kind}"
+    assert page.UNLOCKED_KEY not in at.session_state or not at.session_state[page.UNLOCKED_KEY]
+
+
+def test_right_code_during_the_wait_does_not_unlock(monkeypatch, seeded_room):
+    """Right after a wrong guess even the right code is not checked: guessing stays slow."""
+    at = _submit_code(_instructor_page(monkeypatch), "wrong")
+    at = _submit_code(at, CODE)
+    assert not at.exception
+    assert any("not checked" in error.value for error in at.error)
+    assert SEEDED_NAME not in _page_text(at)
+    assert not _elements(at, "tab")
+
+
+def test_right_code_opens_every_tab_and_the_room_shows_the_learners(monkeypatch, seeded_room):
+    """The instructor unlocks once and sees the agenda, notes, projector and the room."""
+    course, check = seeded_room
+    at = _submit_code(_instructor_page(monkeypatch), CODE)
+    assert not at.exception
+    assert at.session_state[page.UNLOCKED_KEY] is True
+    assert [tab.label for tab in at.tabs] == list(page.TABS)
+
+    # Agenda: the plan for the chosen format, then the clock once started.
+    plan = at.dataframe[0].value
+    assert list(plan["stage"]) == [f"{stage.number} · {stage.title}" for stage in course.stages]
+    at = next(b for b in at.button if b.label == "Start the clock").click().run()
+    assert not at.exception
+    assert any(metric.label.startswith("Since the start") for metric in at.metric)
+    agenda = course.agendas[0]  # the format picked by default
+    first = next(stage for stage in course.stages if stage.minutes[agenda.id].total > 0)
+    assert f"{first.number} · {first.title}" in [header.value for header in at.subheader]
+
+    at.session_state[page.TAB_KEY] = "Presenter notes"
+    at = at.run()
+    assert not at.exception
+    assert [expander.label.split("  ")[0] for expander in at.main.expander] == [
+        f"{stage.number} · {stage.title}" for stage in course.stages]
+
+    at.session_state[page.TAB_KEY] = "Room"
+    at = at.run()
+    assert not at.exception
+    text = _page_text(at)
+    assert SEEDED_NAME in text and OTHER_NAME in text
+    learners = {metric.label: metric.value for metric in at.metric}
+    assert int(learners["Learners in the store"]) >= 2
+    stuck = next(frame.value for frame in at.dataframe if "failed tries" in frame.value)
+    assert list(stuck["learner"]) == [SEEDED_NAME]
+    assert list(stuck["check"]) == [check.id]
+    assert list(stuck["failed tries"]) == [3]
+    checks = next(frame.value for frame in at.dataframe if "pass rate" in frame.value)
+    row = checks[checks["check"] == check.id].iloc[0]
+    assert (row["attempted"], row["passed"], row["pass rate"]) == (2, 1, "50%")
+    assert _elements(at, "vega_lite_chart")
+
+    at.session_state[page.TAB_KEY] = "Projector"
+    at = at.run()
+    assert not at.exception
+    assert at.selectbox(key=page.PROJECTOR_STAGE_KEY).value
+
+
+def test_names_never_reach_a_session_that_has_not_unlocked(monkeypatch, seeded_room):
+    """A learner walking through every page never sees another learner's name."""
+    course, _ = seeded_room
+    monkeypatch.setenv(ENV_VAR, CODE)
+    at = new_app()
+    at.run()
+    for url_path in ["welcome", *(stage.id for stage in course.stages), "instructor"]:
+        at = open_page(at, url_path)
+        assert not at.exception, url_path
+        text = _page_text(at)
+        assert SEEDED_NAME not in text and OTHER_NAME not in text, url_path

@@ -1,0 +1,84 @@
+"""Every page of the shipped course runs and shows what it promises: the welcome page, each
+stage (principle, both demo columns, a chart, its checks), and the wrap-up."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from workshop.content import load_course
+from workshop.ui.lesson_view import lessons_dir
+from workshop.ui.stage_page import demo_module_name
+from tests.ui.helpers import new_app, open_page
+
+COURSE = load_course(lessons_dir())  # the same folder the app reads
+STAGES = [stage for stage in COURSE.stages if stage.id != "wrap-up"]
+# The stages whose demo the project ships; a stage a team adds may have none.
+SHIPPED_DEMOS = {"why", "design", "data", "model", "legacy", "deployment"}
+
+
+def _texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+@pytest.fixture
+def app():
+    """A fresh session (each test has its own data folder); Streamlit's caches are shared."""
+    at = new_app()
+    at.run()
+    return at
+
+
+def test_welcome_page_says_what_this_is_and_how_long_each_format_takes(app):
+    """The first page explains the course, cites the talk, lists the formats, offers a start."""
+    at = open_page(app, "welcome")
+    assert not at.exception
+    body = " ".join(_texts(at.markdown))
+    assert "[gupta2019]" in body and "our own" in body
+    for agenda in COURSE.agendas:
+        assert agenda.title in body
+    assert at.button(key="welcome-start")
+    assert at.session_state["stage_id"] is None
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=[stage.id for stage in STAGES])
+def test_stage_page_shows_principle_demo_lesson_tabs_and_checks(app, stage):
+    """Each stage page: its title, 'Stage N of M', the principle, both demo columns and a
+    chart (stages with a demo), Checklist · Tools · Metrics, and every check numbered."""
+    at = open_page(app, stage.id)
+    assert not at.exception, at.exception
+    assert not _texts(at.error), _texts(at.error)
+    assert at.session_state["stage_id"] == stage.id
+    assert _texts(at.title) == [f"Stage {stage.number} · {stage.title}"]
+    assert f"Stage {stage.number} of {max(s.number for s in STAGES)}" in _texts(at.caption)
+    principle = stage.lesson.sections["Principle"].strip()
+    assert principle in _texts(at.markdown)
+    has_demo = importlib.util.find_spec(demo_module_name(stage.id)) is not None
+    if stage.id in SHIPPED_DEMOS:
+        assert has_demo, f"{demo_module_name(stage.id)} should exist (docs/ARCHITECTURE.md)"
+    if has_demo:
+        subheaders = _texts(at.subheader)
+        assert "Irreproducible" in subheaders and "Reproducible" in subheaders
+        if stage.number >= 1:
+            assert at.get("vega_lite_chart"), "stages 1–5 chart their demo"
+    assert [tab.label for tab in at.tabs][:3] == ["Checklist", "Tools", "Metrics"]
+    headings = [text for text in _texts(at.markdown) if text.startswith("##### Check")]
+    assert headings == [f"##### Check {i} of {len(stage.checks)}"
+                        for i in range(1, len(stage.checks) + 1)]
+    for check in stage.checks:
+        assert at.button(key=f"{check.id}-hint")
+        assert at.button(key=f"{check.id}-reveal")
+
+
+def test_wrap_up_page_shows_results_chart_policy_and_export(app):
+    """The wrap-up has the results table and chart, the policy ticks and both downloads."""
+    at = open_page(app, "wrap-up")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["Check"]) == [check.id for check in COURSE.checks]
+    assert at.get("vega_lite_chart")
+    policy_boxes = [box for box in at.checkbox if box.key.startswith("policy-")]
+    assert len(policy_boxes) == sum(len(s.lesson.checklist) for s in COURSE.stages)
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Download the policy (Markdown)", "Download my progress (JSON)"]

@@ -1,0 +1,285 @@
+"""Stage 5 demo: a year of production, watched with and without a baseline, and how often a
+PSI threshold cries wolf for a given batch size."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from case_study import pipelines
+from case_study import stage5_deployment as s5
+from workshop.ui.widgets import friendly_errors, short_hash, show_source, side_by_side
+
+# Batch sizes for the false-alarm curve; the slider's value is marked on it.
+CURVE_SIZES = (50, 100, 150, 200, 300, 400, 500, 600, 800, 1000)
+THRESHOLDS = (0.05, s5.PSI_WARN, 0.15, 0.20, s5.PSI_ALERT, 0.30)
+# Tableau-10 without its grey, which marks the unflagged features.
+_PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"] * 3
+
+
+@st.cache_data(show_spinner="Running a year of production…", max_entries=8)
+def _study(batch_size: int, stream_seed: int, model_seed: int) -> s5.DeploymentStudy:
+    return s5.run_deployment_study(batch_size=batch_size, stream_seed=stream_seed, model_seed=model_seed)
+
+
+@st.cache_data(show_spinner="Drawing unshifted batches…", max_entries=32)
+def _false_alarm_samples(batch_sizes: tuple[int, ...], draws: int, seed: int, model_seed: int) -> s5.FalseAlarmSamples:
+    # Drawn once per batch size; a new threshold only re-reads them (summarise_false_alarms).
+    return s5.false_alarm_samples(batch_sizes, draws=draws, seed=seed, model_seed=model_seed)
+
+
+def _false_alarms(batch_sizes: tuple[int, ...], threshold: float) -> pd.DataFrame:
+    samples = _false_alarm_samples(batch_sizes, s5.FALSE_ALARM_DRAWS, s5.FALSE_ALARM_SEED, pipelines.DEFAULT_SEED)
+    return s5.summarise_false_alarms(samples, threshold)
+
+
+def _month_axis() -> alt.X:
+    return alt.X("month:Q", title="month", scale=alt.Scale(domain=[1, s5.N_MONTHS]), axis=alt.Axis(tickMinStep=1))
+
+
+def _rule(value: float, colour: str, label: str) -> alt.Chart:
+    frame = pd.DataFrame({"value": [value], "label": [label]})
+    return (
+        alt.Chart(frame)
+        .mark_rule(color=colour, strokeDash=[6, 3])
+        .encode(y="value:Q", tooltip=["label:N", "value:Q"])
+    )
+
+
+def _approval_chart(table: pd.DataFrame, baseline: float | None) -> alt.Chart:
+    line = (
+        alt.Chart(table)
+        .mark_line(point=True)
+        .encode(
+            x=_month_axis(),
+            y=alt.Y("approval_rate:Q", title="approval rate", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            tooltip=["month:Q", alt.Tooltip("approval_rate:Q", format=".1%"), "n:Q"],
+        )
+    )
+    if baseline is None:
+        return line.properties(height=220)
+    return (line + _rule(baseline, "grey", "baseline (held-out rows)")).properties(height=220)
+
+
+def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
+    table = s5.records_frame(study.records)
+    # Twenty coloured lines are unreadable: colour the features that ever passed the warn
+    # level, draw the rest in grey (their names stay in the tooltip).
+    worst = table.groupby("feature")["psi"].max()
+    flagged = set(worst[worst > s5.PSI_WARN].index)
+    table["series"] = [f if f in flagged else "other features" for f in table["feature"]]
+    lines = (
+        alt.Chart(table)
+        .mark_line(point=True, opacity=0.85)
+        .encode(
+            x=_month_axis(),
+            y=alt.Y("psi:Q", title="PSI vs baseline"),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=sorted(flagged) + ["other features"],
+                    range=_PALETTE[: len(flagged)] + ["#c7c7c7"],
+                ),
+                legend=alt.Legend(orient="bottom", columns=3, labelLimit=160),
+            ),
+            detail="feature:N",
+            tooltip=["month:Q", "feature:N", alt.Tooltip("psi:Q", format=".3f")],
+        )
+    )
+    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(s5.PSI_WARN, "orange", "warn (moderate)")
+    return (lines + rules).properties(height=400)
+
+
+def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
+    table = pd.DataFrame({"month": [r.month for r in study.records], "prediction_psi": [r.prediction_psi for r in study.records]})
+    line = (
+        alt.Chart(table)
+        .mark_line(point=True, color="purple")
+        .encode(
+            x=_month_axis(),
+            y=alt.Y("prediction_psi:Q", title="PSI of P(bad)"),
+            tooltip=["month:Q", alt.Tooltip("prediction_psi:Q", format=".3f")],
+        )
+    )
+    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(s5.PSI_WARN, "orange", "warn (moderate)")
+    return (line + rules).properties(height=200)
+
+
+def _labelled_chart(study: s5.DeploymentStudy, metric: str, title: str) -> alt.Chart:
+    table = s5.labelled_frame(study.records)
+    line = (
+        alt.Chart(table)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("for_month:Q", title="month of the decisions", scale=alt.Scale(domain=[1, s5.N_MONTHS])),
+            y=alt.Y(f"{metric}:Q", title=title, scale=alt.Scale(zero=False)),
+            tooltip=["for_month:Q", "known_in_month:Q", "n:Q", alt.Tooltip(f"{metric}:Q", format=".3f")],
+        )
+    )
+    return (line + _rule(study.baseline.metrics[metric], "grey", "baseline (held-out rows)")).properties(height=200)
+
+
+def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -> alt.Chart:
+    names = {
+        "share_feature": f"{s5.FALSE_ALARM_FEATURE} (simulated)",
+        "share_any": "any of the 20 features (simulated)",
+        "share_formula": "formula (1/n + 1/m)·χ²(B−1)",
+    }
+    long = curve.melt(id_vars=["batch_size"], value_vars=list(names), var_name="series", value_name="share")
+    long["series"] = long["series"].map(names)
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("batch_size:Q", title="applicants per batch (n)"),
+            y=alt.Y("share:Q", title=f"share with PSI > {threshold:.2f}", axis=alt.Axis(format="%")),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", columns=1, labelLimit=300)),
+            tooltip=["series:N", "batch_size:Q", alt.Tooltip("share:Q", format=".1%")],
+        )
+    )
+    marker = alt.Chart(pd.DataFrame({"batch_size": [batch_size]})).mark_rule(color="black").encode(x="batch_size:Q")
+    return (lines + marker).properties(height=380)
+
+
+def _stable_inputs_worse_labels(study: s5.DeploymentStudy) -> list[tuple[int, float]]:
+    """(month, ROC AUC) of months whose labels alerted although their inputs stayed quiet."""
+    by_month = {r.month: r for r in study.records}
+    found = []
+    for record in study.records:
+        labelled = record.labelled
+        if labelled is None or labelled["roc_auc"] is None:
+            continue
+        alerted = any(a["check"].startswith("ROC AUC") for a in record.alerts)
+        decided = by_month[labelled["for_month"]]
+        approval_normal = not any(a["check"] == "approval rate" for a in decided.alerts)
+        if alerted and approval_normal and decided.max_psi < s5.PSI_WARN:
+            found.append((labelled["for_month"], labelled["roc_auc"]))
+    return found
+
+
+def _irreproducible(left, study: s5.DeploymentStudy) -> None:
+    table = study.without_baseline
+    low = table.loc[table["approval_rate"].idxmin()]
+    with left:
+        st.markdown("**Approval rate per month** — the one figure anyone looks at.")
+        st.altair_chart(_approval_chart(table, None), width="stretch")
+        st.markdown(
+            f"In month {int(low['month'])} only {low['approval_rate']:.1%} of applicants were approved. "
+            "**Why?** Were the applicants different, or the model, or the world? "
+            "Nothing was recorded at training time, so there is nothing to compare with: "
+            "the question cannot be answered from here."
+        )
+        st.markdown(
+            "And in the months where the rate looks normal, nobody knows whether those approvals "
+            "repaid — outcomes are never joined back to decisions."
+        )
+        st.metric("Monitoring log lines", 0)
+        show_source(s5.monitor_without_baseline)
+
+
+def _reproducible(right, study: s5.DeploymentStudy) -> None:
+    baseline = study.baseline
+    with right:
+        st.markdown(
+            f"Baseline {short_hash(baseline.sha256())} recorded from {baseline.n_train} training rows "
+            f"and {baseline.n_holdout} held-out rows, tied to model {short_hash(baseline.model_sha256)}."
+        )
+        st.markdown("**Input drift: PSI per feature**, with the warn and alert levels fixed in the design card.")
+        st.altair_chart(_psi_chart(study), width="stretch")
+        st.markdown("**Prediction drift** (PSI of P(bad)) **and approval rate** against the baseline.")
+        st.altair_chart(_prediction_chart(study), width="stretch")
+        st.altair_chart(_approval_chart(study.without_baseline, baseline.approval_rate), width="stretch")
+        lowest = min(study.records, key=lambda r: r.approval_rate)
+        st.markdown(
+            f"Month {lowest.month}, approval {lowest.approval_rate:.1%}: the comparison names "
+            f"**{lowest.max_psi_feature}** (PSI {lowest.max_psi:.2f}) — the applicants changed, and the "
+            "model declines more of them."
+        )
+        st.markdown(
+            f"**Labelled performance**, arriving {s5.LABEL_DELAY_MONTHS} month after the decisions "
+            "(dashed: the baseline's held-out value)."
+        )
+        st.altair_chart(_labelled_chart(study, "roc_auc", "ROC AUC"), width="stretch")
+        st.altair_chart(_labelled_chart(study, "expected_cost", "cost per applicant"), width="stretch")
+        delay = s5.LABEL_DELAY_MONTHS
+        st.caption("The latest month's outcomes are not in yet." if delay == 1 else f"The latest {delay} months' outcomes are not in yet.")
+        quiet_but_worse = _stable_inputs_worse_labels(study)
+        if quiet_but_worse:
+            months = ", ".join(str(m) for m, _ in quiet_but_worse)
+            worst = min(auc for _, auc in quiet_but_worse)
+            st.markdown(
+                f"Months {months}: every input's PSI stayed below {s5.PSI_WARN:.2f} and the approval rate "
+                f"stayed within its limit, yet ROC AUC fell as low as {worst:.3f} (baseline "
+                f"{baseline.metrics['roc_auc']:.3f}). Only the labels show it."
+            )
+        st.markdown("**Alerts**")
+        alerts = s5.alerts_frame(study.records)
+        if alerts.empty:
+            st.caption("No alerts this year.")
+        else:
+            st.dataframe(alerts, hide_index=True, width="stretch")
+        with st.expander(f"The monitoring log: {study.log_entries} JSON lines, appended and read back"):
+            st.code("\n".join(study.log_lines), language="json", wrap_lines=True)
+        show_source(s5.baseline_profile, "Show the code: the baseline")
+        show_source(s5.monitor_stream, "Show the code: monthly comparison")
+
+
+def _false_alarm_section() -> None:
+    with st.container(border=True):
+        st.subheader("Which threshold for which batch size?")
+        st.caption(
+            "Batches drawn from held-out applicants with no shift at all, compared with the baseline. "
+            "Every alarm here is a false alarm."
+        )
+        controls, chart = st.columns([1, 2], gap="medium")
+        with controls:
+            batch_size = st.slider(
+                "Applicants per batch", min_value=50, max_value=1000, value=100, step=50, key="deployment-batch-size"
+            )
+            threshold = st.select_slider(
+                "PSI alert threshold",
+                options=THRESHOLDS,
+                value=s5.PSI_WARN,
+                format_func=lambda t: f"{t:.2f}",
+                key="deployment-threshold",
+            )
+        with friendly_errors("The false-alarm study"):
+            point = _false_alarms((batch_size,), threshold).iloc[0]
+            curve = _false_alarms(CURVE_SIZES, threshold)
+            with controls:
+                st.metric(
+                    f"False alarms on {s5.FALSE_ALARM_FEATURE}",
+                    f"{point['share_feature']:.1%}",
+                    help=f"Share of {s5.FALSE_ALARM_DRAWS} unshifted batches whose PSI exceeds the threshold.",
+                )
+                st.metric("False alarms on any of the 20 features", f"{point['share_any']:.1%}")
+                st.caption(
+                    f"Formula: {point['share_formula']:.1%}. For 5% false alarms on {s5.FALSE_ALARM_FEATURE} "
+                    f"at this batch size, set the threshold near {point['psi_95']:.3f}."
+                )
+            with chart:
+                st.altair_chart(_false_alarm_chart(curve, batch_size, threshold), width="stretch")
+        show_source(s5.unshifted_psi, "Show the code: unshifted batches")
+
+
+def render() -> None:
+    """Draw the deployment stage: a year without a baseline next to a year with one, then the
+    false-alarm study."""
+    study = None
+    with friendly_errors("The production year"):
+        study = _study(s5.DEFAULT_BATCH_SIZE, s5.STREAM_SEED, pipelines.DEFAULT_SEED)
+    if study is not None:
+        st.caption(
+            f"{s5.N_MONTHS} monthly batches of {study.batch_size} applicants, resampled from the held-out rows "
+            f"with seed {study.stream_seed}: the same stream on every run."
+        )
+        left, right = side_by_side(
+            "Deployed with no recorded baseline. Each month the team counts approvals — and that is all.",
+            "A baseline recorded at training; every monthly batch compared with it against thresholds "
+            "fixed in advance; every comparison appended to a monitoring log.",
+        )
+        _irreproducible(left, study)
+        _reproducible(right, study)
+    _false_alarm_section()

@@ -1,0 +1,211 @@
+"""Stage 1 demo: twenty variants, the best test score announced (left) next to a design card,
+cross-validation and a locked holdout opened once (right); then the optimism gap over split
+seeds, on real and on shuffled labels."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from case_study import stage1_design as s1
+from case_study.pipelines import DEFAULT_SEED
+from workshop.ui.widgets import friendly_errors, show_source, side_by_side
+
+OPEN_HOLDOUT_KEY = "design-open-holdout"
+RUN_AGAIN_KEY = "design-run-again"
+RUNS_KEY = "design-unrecorded-runs"
+CHECK_PLAN_KEY = "design-check-team-plan"
+PLAN_CHECKED_KEY = "design-team-plan-checked"
+
+RED, GREEN, GREY = "#d62728", "#2ca02c", "#9e9e9e"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _forking(seed: int) -> s1.ForkingPaths:
+    return s1.forking_paths(seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _optimism(seeds: tuple[int, ...]) -> pd.DataFrame:
+    return s1.optimism_over_seeds(seeds)
+
+
+def _card_table(card: s1.DesignCard) -> pd.DataFrame:
+    values = asdict(card)
+    return pd.DataFrame(
+        {"field": [f.name for f in fields(card)],
+         "value": ["(none)" if values[f.name] in ("", None) else str(values[f.name]) for f in fields(card)]}
+    )
+
+
+def _variant_dots(scores: pd.DataFrame, value: str, title: str, chosen: str, colour: str,
+                  baseline: float | None = None, ascending: bool = False) -> alt.Chart:
+    """One dot per variant on a zoomed axis, the chosen one coloured (bars from zero would
+    hide differences of a few hundredths)."""
+    shown = scores.assign(
+        chosen=scores["variant"] == chosen,
+        label=scores["variant"].str.replace("logistic regression, ", "", regex=False),
+    ).sort_values(value, ascending=ascending)
+    values = list(shown[value]) + ([baseline] if baseline is not None else [])
+    domain = [round(min(values) - 0.01, 2), round(max(values) + 0.01, 2)]
+    dots = (
+        alt.Chart(shown)
+        .mark_circle(size=110, opacity=0.9)
+        .encode(
+            x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=domain)),
+            y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+            color=alt.Color("chosen:N", legend=None, scale=alt.Scale(domain=[False, True], range=[GREY, colour])),
+            tooltip=["variant", alt.Tooltip(f"{value}:Q", format=".3f")],
+        )
+        .properties(height=420)
+    )
+    if baseline is None:
+        return dots
+    rule = alt.Chart(pd.DataFrame({"baseline": [baseline]})).mark_rule(strokeDash=[4, 4]).encode(x="baseline:Q")
+    return dots + rule
+
+
+def _left(run: s1.ForkingPaths, holdout_open: bool) -> None:
+    st.markdown("**The team's plan**, one sentence and a habit:")
+    st.dataframe(_card_table(s1.VAGUE_PLAN), hide_index=True, width="stretch")
+    st.altair_chart(
+        _variant_dots(run.scores, "test_auc", "ROC AUC on the test set", run.irreproducible_choice, RED),
+        width="stretch",
+    )
+    st.metric("Announced: best test ROC AUC of 20", f"{run.irreproducible_reported_auc:.3f}",
+              help=run.irreproducible_choice)
+    if holdout_open:
+        st.metric("The same variant on the locked holdout", f"{run.irreproducible_holdout_auc:.3f}",
+                  f"{-run.optimism_gap:+.3f} — the optimism gap", delta_color="off")
+    if st.button("Run again on a split nobody recorded", key=RUN_AGAIN_KEY,
+                 help="The team's procedure on a fresh, unrecorded split (~0.1 s)"):
+        with friendly_errors("The unrecorded run"):
+            again = s1.irreproducible_run_again()
+            st.session_state[RUNS_KEY].append(
+                {"run": len(st.session_state[RUNS_KEY]) + 1, "announced_auc": again.irreproducible_reported_auc,
+                 "variant": again.irreproducible_choice}
+            )
+    runs = pd.DataFrame(st.session_state[RUNS_KEY])
+    if not runs.empty:
+        st.altair_chart(
+            alt.Chart(runs).mark_circle(size=90, color=RED).encode(
+                x=alt.X("announced_auc:Q", title="announced ROC AUC, unrecorded splits", scale=alt.Scale(zero=False)),
+                y=alt.Y("run:O", title="run"),
+                tooltip=["run", alt.Tooltip("announced_auc:Q", format=".3f"), "variant"],
+            ).properties(height=120),
+            width="stretch",
+        )
+        st.caption("Each click announces another number, and nobody can say which split produced it.")
+    show_source(s1.irreproducible_run_again, label="Show the code: the unrecorded run")
+
+
+def _right(run: s1.ForkingPaths, holdout_open: bool) -> None:
+    st.markdown("**The design card**, written before modelling:")
+    st.dataframe(_card_table(s1.REPRODUCIBLE_CARD), hide_index=True, width="stretch")
+    gaps = s1.check_plan(s1.REPRODUCIBLE_CARD)
+    st.caption(f"check_plan(REPRODUCIBLE_CARD): {len(gaps)} gaps. Metric: {s1.METRICS[s1.REPRODUCIBLE_CARD.metric]}.")
+    st.altair_chart(
+        _variant_dots(run.scores, "cv_expected_cost", "expected cost per applicant, 5-fold CV (lower is better)",
+                      str(run.reproducible_choice), GREEN, baseline=run.baseline_holdout_expected_cost,
+                      ascending=True),
+        width="stretch",
+    )
+    folds = run.reproducible_cv_fold_costs
+    st.metric("Chosen on CV expected cost", f"{run.reproducible_cv_expected_cost:.3f}",
+              f"{len(folds)} folds, range {min(folds):.3f}–{max(folds):.3f}", delta_color="off",
+              help=str(run.reproducible_choice))
+    st.caption("Dashed line: the cheaper constant policy (the card's baseline).")
+    if holdout_open:
+        threshold = s1.REPRODUCIBLE_CARD.success_threshold
+        met = run.reproducible_holdout_expected_cost <= threshold
+        st.metric("Locked holdout, opened once: expected cost", f"{run.reproducible_holdout_expected_cost:.3f}",
+                  f"threshold {threshold:g}: {'met' if met else 'not met'}", delta_color="off")
+        st.metric("… and its ROC AUC", f"{run.reproducible_holdout_auc:.3f}")
+    show_source(s1.check_plan, label="Show the code: check_plan")
+
+
+def _test_vs_holdout(run: s1.ForkingPaths) -> alt.LayerChart:
+    shown = run.scores.assign(announced=run.scores["variant"] == run.irreproducible_choice)
+    low = float(min(shown["test_auc"].min(), shown["holdout_auc"].min())) - 0.01
+    high = float(max(shown["test_auc"].max(), shown["holdout_auc"].max())) + 0.01
+    points = alt.Chart(shown).mark_circle(size=90).encode(
+        x=alt.X("test_auc:Q", title="ROC AUC on the test set (used to choose)", scale=alt.Scale(domain=[low, high])),
+        y=alt.Y("holdout_auc:Q", title="ROC AUC on the locked holdout", scale=alt.Scale(domain=[low, high])),
+        color=alt.Color("announced:N", title="announced", scale=alt.Scale(domain=[False, True], range=[GREY, RED])),
+        tooltip=["variant", alt.Tooltip("test_auc:Q", format=".3f"), alt.Tooltip("holdout_auc:Q", format=".3f")],
+    )
+    diagonal = alt.Chart(pd.DataFrame({"x": [low, high], "y": [low, high]})).mark_line(strokeDash=[4, 4]).encode(
+        x="x:Q", y="y:Q")
+    return (points + diagonal).properties(height=320)
+
+
+def _over_seeds(table: pd.DataFrame) -> alt.Chart:
+    long = table.melt(id_vars=["labels", "seed", "chosen"], value_vars=["best_test_auc", "holdout_auc"],
+                      var_name="scored_on", value_name="roc_auc")
+    long["scored_on"] = long["scored_on"].map({"best_test_auc": "test set (announced)", "holdout_auc": "locked holdout"})
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("seed:O", title="split seed"),
+            y=alt.Y("roc_auc:Q", title="ROC AUC of the announced variant", scale=alt.Scale(zero=False)),
+            color=alt.Color("scored_on:N", title=None, scale=alt.Scale(range=[GREY, RED])),
+            column=alt.Column("labels:N", title=None),
+            tooltip=["labels", "seed", "chosen", "scored_on", alt.Tooltip("roc_auc:Q", format=".3f")],
+        )
+        .properties(height=240, width=260)
+    )
+
+
+def _holdout_section(run: s1.ForkingPaths) -> None:
+    st.markdown("#### Test set against locked holdout, every variant")
+    st.altair_chart(_test_vs_holdout(run), width="stretch")
+    st.caption("Points below the dashed line did worse on the holdout than on the test set they were chosen on.")
+    st.markdown(f"#### The optimism gap over {len(s1.SPLIT_SEEDS)} split seeds, real and shuffled labels")
+    with st.spinner(f"Running the team's procedure on {2 * len(s1.SPLIT_SEEDS)} splits…"):
+        table = _optimism(s1.SPLIT_SEEDS)
+    st.altair_chart(_over_seeds(table), width="stretch")
+    summary = s1.summarise_optimism(table)
+    st.dataframe(summary, hide_index=True, width="stretch")
+    st.caption(
+        "On shuffled labels there is nothing to find: whatever the announced test score shows above 0.5 "
+        "is what choosing the best of twenty produces on its own."
+    )
+
+
+def render() -> None:
+    """Draw Stage 1: best-of-N on the test set vs a design card, CV and a locked holdout."""
+    with friendly_errors("The Stage 1 demo"):
+        if RUNS_KEY not in st.session_state:
+            st.session_state[RUNS_KEY] = []
+        run = _forking(DEFAULT_SEED)
+        holdout_open = st.toggle(
+            "Open the locked holdout", key=OPEN_HOLDOUT_KEY,
+            help="Predict first: the checks below ask what the holdout will show.",
+        )
+        left, right = side_by_side(
+            f"No written plan. {len(s1.VARIANTS)} variants, each scored on the test set "
+            f"(split seed {run.seed}); the best one is announced.",
+            f"A design card first. The same {len(s1.VARIANTS)} variants chosen by {s1.CV_FOLDS}-fold "
+            "cross-validation inside the development data; the locked holdout opened once.",
+        )
+        with left:
+            _left(run, holdout_open)
+        with right:
+            _right(run, holdout_open)
+        show_source(s1.run_both_teams, label="Show the code: both teams' procedures")
+        show_source(s1.build_pipeline, label="Show the code: one variant's Pipeline")
+
+        if st.button("Run check_plan on the team's plan", key=CHECK_PLAN_KEY):
+            st.session_state[PLAN_CHECKED_KEY] = True
+        if st.session_state.get(PLAN_CHECKED_KEY):
+            for gap in s1.check_plan(s1.VAGUE_PLAN):
+                st.markdown(f"- **{gap.field}** — {gap.problem}")
+
+        if holdout_open:
+            _holdout_section(run)
+        else:
+            st.info("The locked holdout is still closed. Make your predictions in the checks, then open it above.")

@@ -1,0 +1,247 @@
+"""Stage 4 demo: the team's hand-over (one pickle) next to a run manifest that rebuilds the
+model field by field, and a model card with group metrics, sizes and intervals."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from case_study import codes, pipelines
+from case_study import stage4_legacy as s4
+from case_study.data import load_german_credit
+from case_study.hashing import sha256_file
+from workshop.ui.widgets import friendly_errors, short_hash, show_source, side_by_side
+
+PICKLE_KEY = "legacy-pickle"
+RETRAINS_KEY = "legacy-retrains"
+REBUILT_KEY = "legacy-rebuilt"
+CHANGE_KEY = "legacy-change"
+
+# Fields a learner may change, with the value the control starts from.
+CHANGEABLE: dict[str, int] = {
+    "seed": pipelines.DEFAULT_SEED + 1,
+    "params.n_estimators": 50,
+    "params.max_depth": 5,
+    "params.min_samples_leaf": 5,
+}
+STATUS_MARK = {"unknown": "✗ unknown", "partly": "◐ partly", "yes": "✓ yes"}
+FACTOR_TITLES = {"age_band": "age band", "foreign_worker": "foreign worker", "personal_status_sex": "attribute 9"}
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def _loan_data() -> pd.DataFrame:
+    return load_german_credit()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _reproducible(seed: int, n_boot: int) -> tuple[dict, s4.ModelCard]:
+    """One seeded training: its manifest and its model card (a pure function of the seed)."""
+    frame = _loan_data()
+    run = pipelines.train_reproducible(frame, seed=seed)
+    return s4.build_run_manifest(run), s4.model_card(run, frame, seed=seed, n_boot=n_boot)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _rebuild(manifest_json: str) -> list[dict]:
+    return [asdict(d) | {"matches": d.matches} for d in s4.rebuild_from_manifest(json.loads(manifest_json))]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _changed(manifest_json: str, field: str, value: int) -> list[dict]:
+    diffs = s4.rebuild_with_change(json.loads(manifest_json), field, value)
+    return [asdict(d) | {"matches": d.matches} for d in diffs]
+
+
+def _interrogate_fresh_pickle(manifest: dict, card: s4.ModelCard) -> dict:
+    """Train the way the team did, save model_final_v2.pkl, and ask it every question."""
+    run = pipelines.train_irreproducible(_loan_data())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = s4.write_legacy_pickle(Path(tmp), run.model)
+        answers = s4.legacy_questions(path, manifest, card)
+        return {"sha": sha256_file(path), "kib": path.stat().st_size / 1024, "answers": [asdict(a) for a in answers]}
+
+
+def _diff_frame(rows: list[dict]) -> pd.DataFrame:
+    """The diff for reading: hashes cut to 16 characters so both columns fit."""
+    table = s4.diff_table([s4.FieldDiff(r["field"], r["expected"], r["actual"]) for r in rows])
+    for column in ("recorded", "found"):
+        table[column] = [v[:16] + "…" if s4._is_sha256(v) else v for v in table[column]]
+    return table.rename(columns={"found": "rebuilt"})
+
+
+def _irreproducible(box, manifest: dict, card: s4.ModelCard) -> None:
+    with box:
+        if PICKLE_KEY not in st.session_state:
+            with friendly_errors("Training the team's model"):
+                st.session_state[PICKLE_KEY] = _interrogate_fresh_pickle(manifest, card)
+        legacy = st.session_state.get(PICKLE_KEY)
+        if legacy is None:
+            return
+        st.markdown(f"**`{s4.LEGACY_PICKLE_NAME}`** · {legacy['kib']:.0f} KiB · sha256 {short_hash(legacy['sha'])}")
+        table = pd.DataFrame(
+            {
+                "question": [a["question"] for a in legacy["answers"]],
+                "the pickle alone": [f"{STATUS_MARK[a['pickle_status']]}: {a['from_pickle']}" for a in legacy["answers"]],
+            }
+        )
+        st.table(table.set_index("question"))
+        statuses = [a["pickle_status"] for a in legacy["answers"]]
+        st.markdown(
+            f"Answered from the pickle: **{statuses.count('yes')}** fully, **{statuses.count('partly')}** partly, "
+            f"**{statuses.count('unknown')}** not at all, of {len(statuses)} questions."
+        )
+        st.markdown("No model card: nobody knows how it does for any group.")
+        if st.button("Retrain it the way the team did", key="legacy-retrain"):
+            with friendly_errors("Retraining"):
+                run = pipelines.train_irreproducible(_loan_data())
+                st.session_state.setdefault(RETRAINS_KEY, []).append(
+                    {"sha": run.model_sha256, "roc_auc": run.metrics["roc_auc"]}
+                )
+        for number, retrain in enumerate(st.session_state.get(RETRAINS_KEY, []), start=1):
+            mark = "✓ same" if retrain["sha"] == legacy["sha"] else "✗ differs"
+            st.markdown(
+                f"Retrain {number}: sha256 {short_hash(retrain['sha'])} {mark} · ROC AUC {retrain['roc_auc']:.3f} "
+                "(the pickle's own score was never written down)"
+            )
+        show_source(s4.interrogate_pickle, "Show how the pickle is questioned")
+
+
+def _rebuild_section(manifest: dict) -> None:
+    manifest_json = json.dumps(manifest, sort_keys=True)
+    if st.button("Rebuild from manifest", key="legacy-rebuild", type="primary"):
+        st.session_state[REBUILT_KEY] = True
+    if not st.session_state.get(REBUILT_KEY):
+        st.caption("Retrains from the manifest alone — pipeline, seed, parameters; the data hash is checked first.")
+        return
+    rows = None
+    with friendly_errors("The rebuild"):
+        rows = _rebuild(manifest_json)
+    if rows is None:
+        return
+    bad = [r for r in rows if not r["matches"]]
+    model = next(r for r in rows if r["field"] == "model_sha256")
+    if not bad:
+        st.success(
+            f"✓ All {len(rows)} compared fields match. model_sha256 {short_hash(model['expected'])} = "
+            f"{short_hash(model['actual'])}"
+        )
+    else:
+        st.error(f"✗ {len(bad)} of {len(rows)} compared fields differ.")
+        st.dataframe(_diff_frame(bad).drop(columns="match"), hide_index=True, width="stretch")
+    with st.expander("Every compared field"):
+        st.dataframe(_diff_frame(rows), hide_index=True, width="stretch")
+
+
+def _change_section(manifest: dict) -> None:
+    st.markdown("**Change one field, rebuild, and read the diff**")
+    field = st.selectbox("Field", list(CHANGEABLE), key="legacy-change-field")
+    value = int(
+        st.number_input(
+            f"New value of {field}", min_value=1 if field != "seed" else 0, max_value=2**31 - 1,
+            value=CHANGEABLE[field], step=1, key=f"legacy-change-value-{field}",
+        )
+    )
+    if st.button("Rebuild with this change", key="legacy-change-run"):
+        st.session_state[CHANGE_KEY] = {"field": field, "value": value}
+    change = st.session_state.get(CHANGE_KEY)
+    if not change:
+        return
+    rows = None
+    with friendly_errors("The rebuild with a change"):
+        rows = _changed(json.dumps(manifest, sort_keys=True), change["field"], change["value"])
+    if rows is None:
+        return
+    bad = [r for r in rows if not r["matches"]]
+    st.markdown(
+        f"`{change['field']}` → {change['value']}: **{len(bad)}** of {len(rows)} compared fields differ "
+        "from the recorded manifest."
+    )
+    if bad:
+        st.dataframe(_diff_frame(bad).drop(columns="match"), hide_index=True, width="stretch")
+
+
+def _reproducible_column(box, manifest: dict) -> None:
+    with box:
+        st.markdown("**`manifest.json`**, written beside the model at training time")
+        st.json(manifest, expanded=1)
+        _rebuild_section(manifest)
+        _change_section(manifest)
+        show_source(s4.build_run_manifest, "Show the code that writes the manifest")
+        show_source(s4.rebuild_from_manifest, "Show the code that rebuilds from it")
+
+
+def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
+    """Accuracy per group with its interval and n; one row per factor (a facet is cheaper to
+    validate than one chart per factor)."""
+    table = groups.loc[groups["n"] > 0, ["factor", "group", "n", "accuracy", "accuracy_low", "accuracy_high",
+                                         "too_small", "reason"]].copy()
+    table["flag"] = table.pop("too_small").map({True: "too small to trust", False: "ok"})
+    table["factor"] = table["factor"].map(FACTOR_TITLES)
+    x_scale = alt.Scale(domain=[0, 1])
+    base = alt.Chart().encode(
+        y=alt.Y("group:N", title=None, sort=None, axis=alt.Axis(labelLimit=240)),
+        color=alt.Color(
+            "flag:N", scale=alt.Scale(domain=["ok", "too small to trust"], range=["#4e79a7", "#e15759"]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        tooltip=["group:N", "n:Q", alt.Tooltip("accuracy:Q", format=".3f"),
+                 alt.Tooltip("accuracy_low:Q", format=".3f"), alt.Tooltip("accuracy_high:Q", format=".3f"),
+                 "reason:N"],
+    )
+    title = f"accuracy ({int(s4.CONFIDENCE * 100)}% bootstrap interval; n beside each point)"
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("accuracy_low:Q", title=title, scale=x_scale), x2="accuracy_high:Q"
+    )
+    points = base.mark_point(filled=True, size=60).encode(x=alt.X("accuracy:Q", scale=x_scale))
+    labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=10).encode(
+        x=alt.X("accuracy:Q", scale=x_scale), text=alt.Text("n:Q", format="d")
+    )
+    return (
+        alt.layer(bars, points, labels, data=table)
+        .properties(width=380, height=alt.Step(26))
+        .facet(row=alt.Row("factor:N", sort=list(FACTOR_TITLES.values()), title=None,
+                           header=alt.Header(labelAngle=0, labelAlign="left")))
+        .resolve_scale(y="independent")
+    )
+
+
+def _model_card_section(card: s4.ModelCard) -> None:
+    st.subheader("The model card (reproducible hand-over)")
+    st.caption(
+        f"Hold-out accuracy by group, each with its size n (the label beside the point) and a "
+        f"{int(s4.CONFIDENCE * 100)}% bootstrap interval ({card.n_boot} resamples, seed {card.seed}). "
+        f"Red: fewer than {s4.MIN_GROUP_SIZE} applicants or an interval wider than {s4.MAX_INTERVAL_WIDTH}."
+    )
+    st.altair_chart(_group_chart(card.groups))
+    st.warning(codes.ATTRIBUTE_9_CAVEAT)
+    if card.too_small:
+        st.markdown("**Too small to trust — do not quote alone:**\n" + "\n".join(f"- {g}" for g in card.too_small))
+    markdown = s4.render_model_card_markdown(card)
+    with st.expander("Read the whole model card"):
+        st.markdown(markdown)
+    st.download_button("Download the model card (Markdown)", markdown, file_name="model_card.md",
+                       mime="text/markdown", key="legacy-card-download")
+    show_source(s4.group_metrics, "Show how the groups and intervals are computed")
+
+
+def render() -> None:
+    """Draw the legacy stage: the pickle alone next to the manifest, then the model card."""
+    result = None
+    with friendly_errors("Training the reproducible model"):
+        result = _reproducible(pipelines.DEFAULT_SEED, s4.N_BOOTSTRAP)
+    if result is None:
+        return
+    manifest, card = result
+    left, right = side_by_side(
+        "A colleague left. The hand-over is one file on the shared drive.",
+        "The same model handed over with a run manifest, a rebuild check and a model card.",
+    )
+    _irreproducible(left, manifest, card)
+    _reproducible_column(right, manifest)
+    _model_card_section(card)

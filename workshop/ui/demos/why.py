@@ -1,0 +1,125 @@
+"""Stage 0 demo: recompute Papers with Code's "median of 196 stars" from their own CSV.
+
+The learner picks the filters and sees the figure recompute; below, the headline without
+the step it never states next to the same headline with it, and every forking path."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from case_study import stage0_why as s0
+from workshop.ui.widgets import friendly_errors, show_source, side_by_side
+
+PYTHON_KEY = "why-python-only"
+ITEMS_KEY = "why-required-items"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _summary(python_only: bool, required: tuple[str, ...]) -> s0.StarsSummary:
+    return s0.summarise_stars(python_only, required)
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def _combinations() -> pd.DataFrame:
+    return s0.all_filter_combinations()
+
+
+def _stars(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _show_summary(summary: s0.StarsSummary) -> None:
+    """Count, median and mean, and how the median compares with the published claim."""
+    count, median, mean = st.columns(3)
+    count.metric(
+        "Repositories matching",
+        f"{summary.count} of {summary.n_considered}",
+        help="Repositories left after the language filter that have every required item.",
+    )
+    if summary.median_stars is None:
+        median.metric("Median stars", "—")
+    else:
+        median.metric(
+            "Median stars",
+            _stars(summary.median_stars),
+            f"{summary.difference:+,.1f} vs the published {summary.published_median}",
+            delta_color="off",
+        )
+    mean.metric("Mean stars", _stars(summary.mean_stars))
+    if summary.reproduces_claim:
+        st.success(f"The published median of {summary.published_median} stars comes back.")
+    else:
+        st.warning(f"That is not the published median of {summary.published_median} stars.")
+
+
+def _learner_recomputation() -> None:
+    with st.container(border=True):
+        st.markdown("#### Your recomputation")
+        st.caption(
+            "Papers with Code: NeurIPS 2019 repositories with all five checklist items had a "
+            f"median of {s0.PUBLISHED_MEDIAN_STARS} stars. Their CSV, verified by its SHA-256, "
+            "is loaded below. Choose the filters."
+        )
+        python_only = st.checkbox("Python repositories only", value=False, key=PYTHON_KEY)
+        required = st.multiselect(
+            "Checklist items a repository must have",
+            options=list(s0.CHECKLIST_ITEMS),
+            default=list(s0.CHECKLIST_ITEMS),
+            format_func=lambda item: s0.ITEM_LABELS[item],
+            key=ITEMS_KEY,
+        )
+        with friendly_errors("The recomputation"):
+            _show_summary(_summary(bool(python_only), tuple(required)))
+
+
+def _forking_paths_chart(table: pd.DataFrame) -> alt.Chart:
+    shown = table.assign(
+        language=table["python_only"].map({True: "Python only", False: "every language"}),
+        filters=table["required"].map(
+            lambda r: "all five" if r.count(",") == len(s0.CHECKLIST_ITEMS) - 1
+            else "all but " + next(i for i in s0.CHECKLIST_ITEMS if i not in r.split(", "))
+        ),
+    )
+    return (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            y=alt.Y("filters:N", title=None, sort=None),
+            x=alt.X("median_stars:Q", title="median stars"),
+            color=alt.Color("reproduces_claim:N", title="published figure back?",
+                            scale=alt.Scale(domain=[False, True], range=["#9e9e9e", "#2ca02c"])),
+            row=alt.Row("language:N", title=None),
+            tooltip=["language", "filters", "count", "median_stars"],
+        )
+        .properties(height=150)
+    )
+
+
+def render() -> None:
+    """Draw Stage 0: the learner's recomputation, the headline with and without the
+    unstated filter, and every forking path."""
+    with friendly_errors("The Stage 0 demo"):
+        _learner_recomputation()
+
+        left, right = side_by_side(
+            "The headline as a reader meets it: all five items, no other filter stated.",
+            "The same recomputation with the step the authors' notebook applies, written as code.",
+        )
+        with left:
+            _show_summary(_summary(False, s0.CHECKLIST_ITEMS))
+            st.caption("summarise_stars(python_only=False)")
+        with right:
+            _show_summary(_summary(True, s0.CHECKLIST_ITEMS))
+            st.caption("summarise_stars(python_only=True)")
+        show_source(s0.summarise_stars, label="Show the code that computes both")
+
+        st.markdown("#### Every forking path")
+        st.write(
+            "The language filter times the five items, each dropped in turn. Which rows give the "
+            "published figure back — and over how many repositories?"
+        )
+        table = _combinations()
+        st.altair_chart(_forking_paths_chart(table), width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,151 @@
+"""Loading the course once (cached) and drawing a stage's lesson: the principle and the
+other sections from ``lesson.md``, and its Checklist · Tools · Metrics.
+
+All prose comes from ``lessons/``; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from case_study import paths
+from workshop.content import ContentError, load_course
+
+LESSONS_ENV = "WORKSHOP_LESSONS_DIR"
+VALIDATE_COMMAND = "python -m workshop validate"
+PRINCIPLE = "Principle"
+FURTHER_READING = "Further reading"
+# Sections drawn in their own places on the page; any other section a team adds is shown
+# after "What goes wrong" and "The fix", in the order of the file.
+PLACED_SECTIONS = (PRINCIPLE, FURTHER_READING)
+
+
+def lessons_dir() -> Path:
+    """The lessons folder: ``WORKSHOP_LESSONS_DIR`` when set (tests, a team's own copy),
+    else the project's ``lessons/``. The one place that reads the variable."""
+    configured = os.environ.get(LESSONS_ENV, "").strip()
+    return Path(configured) if configured else paths.LESSONS_DIR
+
+
+def current_course():
+    """The course, loaded once per lessons folder and edit.
+
+    ``workshop.content.load_course`` keeps the parsed course per folder, keyed by the bytes
+    of every lesson file and of every module a check names, so a page run costs a few small
+    file reads and an edit is picked up at once. A Streamlit cache on top would only go
+    stale on those module edits.
+
+    Returns:
+        the ``Course``, or None after drawing an ``st.error`` that lists every problem
+        with its file and fix (a broken edit of the lessons never shows a traceback).
+    """
+    folder = lessons_dir()
+    try:
+        return load_course(folder)
+    except ContentError as error:
+        show_content_error(error, folder)
+        return None
+
+
+def show_content_error(error: ContentError, folder: Path) -> None:
+    """Explain broken lesson files: each problem with where it is and how to fix it."""
+    problems = list(getattr(error, "problems", []) or [])
+    lines = [f"**The lessons in `{folder}` could not be loaded.** "
+             f"Fix the problems below, then reload the page. "
+             f"Run `{VALIDATE_COMMAND}` to check every lesson file at once.", ""]
+    if problems:
+        for problem in problems:
+            where = " ".join(part for part in (str(getattr(problem, "file", "") or ""),
+                                               str(getattr(problem, "location", "") or "")) if part)
+            fix = getattr(problem, "fix", "") or ""
+            lines.append(f"- `{where}`: {problem.message}" + (f" — *Fix:* {fix}" if fix else ""))
+    else:
+        lines.append(f"- {error}")
+    st.error("\n".join(lines))
+
+
+def _section(lesson, name: str) -> str:
+    return (lesson.sections.get(name) or "").strip()
+
+
+def render_principle(lesson) -> None:
+    """The lesson's principle, as written in ``## Principle``."""
+    text = _section(lesson, PRINCIPLE)
+    if text:
+        st.markdown(text)
+
+
+def render_questions(lesson) -> None:
+    """The lesson's questions and objectives, folded away (Carpentries style)."""
+    if not (lesson.questions or lesson.objectives):
+        return
+    with st.expander("Questions and objectives"):
+        if lesson.questions:
+            st.markdown("**Questions**\n\n" + "\n".join(f"- {q}" for q in lesson.questions))
+        if lesson.objectives:
+            st.markdown("**Objectives**\n\n" + "\n".join(f"- {o}" for o in lesson.objectives))
+
+
+def render_story(lesson) -> None:
+    """'What goes wrong' next to 'The fix', then any section a team added."""
+    wrong, fix = _section(lesson, "What goes wrong"), _section(lesson, "The fix")
+    if wrong or fix:
+        left, right = st.columns(2, gap="medium")
+        with left:
+            st.markdown("#### What goes wrong")
+            st.markdown(wrong)
+        with right:
+            st.markdown("#### The fix")
+            st.markdown(fix)
+    for name, text in lesson.sections.items():
+        if name in PLACED_SECTIONS or name in ("What goes wrong", "The fix") or not text.strip():
+            continue
+        st.markdown(f"#### {name}")
+        st.markdown(text)
+
+
+def render_checklist_tools_metrics(lesson) -> None:
+    """The talk's three companions of every stage: a checklist, tools and metrics, in tabs."""
+    checklist_tab, tools_tab, metrics_tab = st.tabs(["Checklist", "Tools", "Metrics"])
+    with checklist_tab:
+        if not lesson.checklist:
+            st.caption("This stage has no checklist.")
+        for entry in lesson.checklist:
+            tools = ", ".join(entry.tools)
+            st.markdown(f"- **{entry.item}**  \n  {entry.why}" + (f"  \n  *Tools:* {tools}" if tools else ""))
+    with tools_tab:
+        if not lesson.tools:
+            st.caption("This stage names no tools.")
+        for tool in lesson.tools:
+            url = getattr(tool, "url", "") or ""
+            name = f"[{tool.name}]({url})" if url else f"**{tool.name}**"
+            shown = " — *shown in this app*" if tool.shown_here else ""
+            st.markdown(f"- {name}{shown}: {tool.use}")
+    with metrics_tab:
+        if not lesson.metrics:
+            st.caption("This stage names no metrics.")
+        for metric in lesson.metrics:
+            st.markdown(f"- **{metric.name}**: {metric.description}")
+
+
+def render_keypoints(lesson) -> None:
+    """The lesson's key points, as a short list."""
+    if lesson.keypoints:
+        st.markdown("#### Key points\n\n" + "\n".join(f"- {point}" for point in lesson.keypoints))
+
+
+def render_further_reading(lesson) -> None:
+    """The lesson's 'Further reading' and the full citation of every source it cites."""
+    text = _section(lesson, FURTHER_READING)
+    sources = list(getattr(lesson, "sources", []) or [])
+    if not (text or sources):
+        return
+    st.markdown(f"#### {FURTHER_READING}")
+    if text:
+        st.markdown(text)
+    if sources:
+        st.caption("Sources cited on this page")
+        st.markdown("\n".join(f"- [{source.id}] {source.citation}" for source in sources))

@@ -1,0 +1,84 @@
+"""A stage page: the lesson's principle, the stage's live demo (irreproducible and
+reproducible side by side), Checklist · Tools · Metrics, the checks, and the way on."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import streamlit as st
+
+from case_study.errors import CaseStudyError
+from workshop.ui import check_widgets, lesson_view, session, sidebar
+
+DEMOS_PACKAGE = "workshop.ui.demos"
+
+
+def demo_module_name(stage_id: str) -> str:
+    """The demo module for a stage id: ``"wrap-up"`` → ``"workshop.ui.demos.wrap_up"``."""
+    return f"{DEMOS_PACKAGE}.{stage_id.replace('-', '_')}"
+
+
+def render_demo(stage_id: str) -> bool:
+    """Run the stage's demo if it has one (a stage a team adds has none).
+
+    Returns:
+        True when a demo was drawn.
+    """
+    name = demo_module_name(stage_id)
+    if not name.rsplit(".", 1)[1].isidentifier() or importlib.util.find_spec(name) is None:
+        return False
+    try:
+        module = importlib.import_module(name)
+        module.render()
+    except CaseStudyError as error:
+        st.error(f"The demo of this stage could not run. {error}")
+    return True
+
+
+def _neighbours(course, stage_id: str) -> tuple[str, str]:
+    ids = [stage.id for stage in sidebar.content_stages(course)]
+    position = ids.index(stage_id)
+    previous = ids[position - 1] if position > 0 else sidebar.WELCOME_ID
+    following = ids[position + 1] if position + 1 < len(ids) else sidebar.WRAP_UP_ID
+    return previous, following
+
+
+def render_navigation(course, stage_id: str) -> None:
+    """"← Previous" and "Next stage →"."""
+    previous, following = _neighbours(course, stage_id)
+    left, _, right = st.columns([1, 2, 1])
+    previous_label = "← Welcome" if previous == sidebar.WELCOME_ID else "← Previous"
+    next_label = "Wrap-up →" if following == sidebar.WRAP_UP_ID else "Next stage →"
+    if left.button(previous_label, key=f"{stage_id}-previous-page", width="stretch"):
+        sidebar.go_to(course, previous)
+    if right.button(next_label, key=f"{stage_id}-next-page", type="primary",
+                    width="stretch"):
+        sidebar.go_to(course, following)
+
+
+def render(stage_id: str | None) -> None:
+    """Draw the page of the stage with this id (the router stored it in session state)."""
+    course = lesson_view.current_course()
+    if course is None:
+        return
+    stages = sidebar.content_stages(course)
+    stage = next((candidate for candidate in stages if candidate.id == stage_id), None)
+    if stage is None:
+        st.error(f"There is no stage {stage_id!r} in this course. Pick a stage in the sidebar.")
+        return
+    code = session.learner_code()
+    last_number = max(candidate.number for candidate in stages)
+
+    st.title(f"Stage {stage.number} · {stage.title}")
+    st.caption(f"Stage {stage.number} of {last_number}")
+    lesson_view.render_questions(stage.lesson)
+    lesson_view.render_principle(stage.lesson)
+    render_demo(stage.id)
+    lesson_view.render_story(stage.lesson)
+    lesson_view.render_checklist_tools_metrics(stage.lesson)
+    check_widgets.render_checks(course, stage, code, session.get_store())
+    lesson_view.render_keypoints(stage.lesson)
+    lesson_view.render_further_reading(stage.lesson)
+    st.divider()
+    render_navigation(course, stage.id)
