@@ -70,7 +70,9 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
                             legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["Stage", "Outcome", "count()"],
         )
-        .properties(height=alt.Step(28))
+        # A fixed height (28 px a stage): a discrete "step" height makes Vega drop
+        # Streamlit's fit-to-width and warn in the browser console.
+        .properties(height=28 * len(stage_order) + 40)
     )
 
 

@@ -70,7 +70,7 @@ def _variant_dots(scores: pd.DataFrame, value: str, title: str, chosen: str, col
 
 def _left(run: s1.ForkingPaths, holdout_open: bool) -> None:
     st.markdown("**The team's plan**, one sentence and a habit:")
-    st.dataframe(_card_table(s1.VAGUE_PLAN), hide_index=True, width="stretch")
+    st.table(_card_table(s1.VAGUE_PLAN).set_index("field"))  # a table wraps long values
     st.altair_chart(
         _variant_dots(run.scores, "test_auc", "ROC AUC on the test set", run.irreproducible_choice, RED),
         width="stretch",
@@ -104,7 +104,7 @@ def _left(run: s1.ForkingPaths, holdout_open: bool) -> None:
 
 def _right(run: s1.ForkingPaths, holdout_open: bool) -> None:
     st.markdown("**The design card**, written before modelling:")
-    st.dataframe(_card_table(s1.REPRODUCIBLE_CARD), hide_index=True, width="stretch")
+    st.table(_card_table(s1.REPRODUCIBLE_CARD).set_index("field"))  # a table wraps long values
     gaps = s1.check_plan(s1.REPRODUCIBLE_CARD)
     st.caption(f"check_plan(REPRODUCIBLE_CARD): {len(gaps)} gaps. Metric: {s1.METRICS[s1.REPRODUCIBLE_CARD.metric]}.")
     st.altair_chart(

@@ -32,22 +32,24 @@ def _stars(value: float | None) -> str:
 
 def _show_summary(summary: s0.StarsSummary) -> None:
     """Count, median and mean, and how the median compares with the published claim."""
-    count, median, mean = st.columns(3)
+    # Two narrow metrics side by side, the median (with its delta) on a row of its own:
+    # three in a half-width column cut their values off.
+    count, mean = st.columns(2)
     count.metric(
         "Repositories matching",
         f"{summary.count} of {summary.n_considered}",
         help="Repositories left after the language filter that have every required item.",
     )
+    mean.metric("Mean stars", _stars(summary.mean_stars))
     if summary.median_stars is None:
-        median.metric("Median stars", "—")
+        st.metric("Median stars", "—")
     else:
-        median.metric(
+        st.metric(
             "Median stars",
             _stars(summary.median_stars),
             f"{summary.difference:+,.1f} vs the published {summary.published_median}",
             delta_color="off",
         )
-    mean.metric("Mean stars", _stars(summary.mean_stars))
     if summary.reproduces_claim:
         st.success(f"The published median of {summary.published_median} stars comes back.")
     else:
