@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from workshop.ui import lesson_view, session, sidebar
+from workshop.ui import lesson_view, session, sidebar, warmup
 
 ROOT = Path(__file__).parent
 
@@ -21,3 +21,5 @@ stage_ids = {stage.id for stage in sidebar.content_stages(course)}
 st.session_state["stage_id"] = page.url_path if page.url_path in stage_ids else None
 sidebar.render(course, pages, learner.code)
 page.run()
+# Once per process: keep Streamlit's after-run garbage collection cheap (see warmup.py).
+warmup.freeze_after_first_run()

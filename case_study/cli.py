@@ -36,10 +36,12 @@ exit status:
      (data hash, code version, params, seed, package versions, metrics,
      model and prediction hashes)
   1  the rebuild differs: a field-level diff is printed (field, recorded, rebuilt).
-     When model.pkl lies beside the manifest and its hash matches, its
+     When model.pkl lies beside the manifest and its file hash matches the
+     recorded model_file_sha256, its content hash (model_sha256) and its
      hyperparameters are compared with the manifest's too, naming an edited input.
   2  cannot rebuild: missing file, not JSON, missing keys, unknown pipeline or
-     version, bad params, or the data differs ("cannot rebuild: data differs" with
+     version, a seed or params outside their allowed range (or rejected by
+     scikit-learn), or the data differs ("cannot rebuild: data differs" with
      both hashes) — a rebuild on other data would prove nothing, so it is refused.
 """
 
@@ -70,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pipeline", required=True, choices=("reproducible", "irreproducible"),
                      help="which pipeline trains the model")
     run.add_argument("--out", required=True, type=Path, metavar="DIR",
-                     help="folder for manifest.json and model.pkl (created if missing)")
+                     help="folder for manifest.json and model.pkl (created if missing; "
+                     "never inside the data folder)")
     run.add_argument("--seed", type=int, default=None, metavar="N",
                      help="the one seed of the reproducible pipeline (default: 42); "
                      "the irreproducible pipeline takes none")
@@ -106,6 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.pipeline == "irreproducible" and args.seed is not None:
         raise ValueError("the irreproducible pipeline takes no seed (that is its point); drop --seed")
+    stage4_legacy.check_output_dir(args.out)  # refuse before spending a training on it
     frame = data.load_german_credit()
     if args.pipeline == "reproducible":
         seed = pipelines.DEFAULT_SEED if args.seed is None else args.seed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from case_study import codes, paths
 from case_study.errors import DataIntegrityError
-from case_study.hashing import sha256_bytes
+from case_study.hashing import is_sha256, sha256_bytes
 
 # Columns with at most this many distinct values get their value counts in the manifest,
 # so a mismatch can say which codes appeared or vanished.
@@ -130,21 +131,32 @@ def describe_differences(expected: dict, actual: dict) -> list[str]:
     changed column which values appeared, vanished or changed in count.
     """
     lines: list[str] = []
+
+    def table(profile: object, key: str, kind: type) -> object:
+        # A hand-edited manifest may hold anything; what is not the right kind counts as absent.
+        value = profile.get(key) if isinstance(profile, dict) else None
+        return value if isinstance(value, kind) else kind()
+
     if expected.get("bytes") != actual.get("bytes"):
         lines.append(f"size: expected {expected.get('bytes')} bytes, found {actual.get('bytes')}")
     if expected.get("rows") != actual.get("rows"):
         lines.append(f"rows: expected {expected.get('rows')}, found {actual.get('rows')}")
-    expected_columns = list(expected.get("columns", []))
-    actual_columns = list(actual.get("columns", []))
+    expected_columns = table(expected, "columns", list)
+    actual_columns = table(actual, "columns", list)
     if expected_columns != actual_columns:
         lines.append(f"columns: expected {len(expected_columns)}, found {len(actual_columns)}")
-    expected_profiles = expected.get("column_profiles", {})
-    actual_profiles = actual.get("column_profiles", {})
+    expected_profiles = table(expected, "column_profiles", dict)
+    actual_profiles = table(actual, "column_profiles", dict)
     for name in expected_columns:
+        if not isinstance(name, str):
+            continue
         old, new = expected_profiles.get(name, {}), actual_profiles.get(name)
-        if new is None or old.get("sha256") == new.get("sha256"):
+        old = old if isinstance(old, dict) else {}
+        if not isinstance(new, dict) or old.get("sha256") == new.get("sha256"):
             continue
         old_counts, new_counts = old.get("value_counts"), new.get("value_counts")
+        if not isinstance(old_counts, dict) or not isinstance(new_counts, dict):
+            old_counts = new_counts = None
         if old_counts is not None and new_counts is not None:
             changes = [
                 f"{value} {old_counts.get(value, 0)}→{new_counts.get(value, 0)}"
@@ -158,6 +170,26 @@ def describe_differences(expected: dict, actual: dict) -> list[str]:
     return lines
 
 
+def _manifest_entry(manifest: dict, name: str, manifest_path: Path) -> dict:
+    """The manifest's entry for ``name``: a table whose 'sha256' is a hex SHA-256.
+
+    Raises DataIntegrityError when the file is not listed or its entry is damaged.
+    """
+    if name not in manifest["files"]:
+        raise DataIntegrityError(
+            f"{name} is not listed in {manifest_path}. Add it with its SHA-256 before loading it."
+        )
+    entry = manifest["files"][name]
+    if not isinstance(entry, dict) or not is_sha256(entry.get("sha256")):
+        found = entry.get("sha256", "no 'sha256' key") if isinstance(entry, dict) else type(entry).__name__
+        raise DataIntegrityError(
+            f"The entry for {name} in {manifest_path} is damaged: expected a table with a 64-character "
+            f"hex 'sha256', found {found!r}. Restore the manifest from version control "
+            "(git checkout -- data/manifest.json); never load raw data against a damaged manifest."
+        )
+    return entry
+
+
 def read_verified_bytes(
     name: str,
     raw_dir: Path = paths.RAW_DIR,
@@ -165,15 +197,12 @@ def read_verified_bytes(
 ) -> bytes:
     """Read raw file ``name`` and prove it is the one the manifest describes.
 
-    Raises DataIntegrityError when the file is missing, unknown to the manifest, or its
-    SHA-256 differs; the message names both hashes and what changed.
+    Raises DataIntegrityError when the file is missing, unknown to the manifest, its entry
+    in the manifest is damaged, or its SHA-256 differs; the message names both hashes and
+    what changed.
     """
     manifest = read_manifest(manifest_path)
-    expected = manifest["files"].get(name)
-    if expected is None:
-        raise DataIntegrityError(
-            f"{name} is not listed in {manifest_path}. Add it with its SHA-256 before loading it."
-        )
+    expected = _manifest_entry(manifest, name, manifest_path)
     path = raw_dir / name
     try:
         data = path.read_bytes()
@@ -193,6 +222,33 @@ def read_verified_bytes(
             "original, or if the change is intended, record a new data version in the manifest."
         )
     return data
+
+
+def verify_raw_files(
+    raw_dir: Path = paths.RAW_DIR,
+    manifest_path: Path = paths.DATA_MANIFEST,
+    names: Iterable[str] | None = None,
+) -> None:
+    """Hash raw files again and prove they are the ones the manifest describes.
+
+    Why: results computed from the data are cached for the life of a server process, so a
+    file changed under a running server would otherwise never be read again. The app calls
+    this before each stage's demo; it costs two small reads and hashes.
+
+    Parameters: ``raw_dir`` / ``manifest_path`` where the raw files and the manifest live;
+    ``names`` the files to check (default: every file the manifest lists).
+    Raises DataIntegrityError, exactly as :func:`read_verified_bytes` does, for the first file
+    that is missing, unlisted, damaged in the manifest, or changed; also for a listed name
+    that is not a plain file name (a manifest must not point outside ``raw_dir``).
+    """
+    chosen = sorted(read_manifest(manifest_path)["files"]) if names is None else list(names)
+    for name in chosen:
+        if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+            raise DataIntegrityError(
+                f"{manifest_path} lists {name!r}, which is not a plain file name in {raw_dir}. "
+                "Restore the manifest from version control (git checkout -- data/manifest.json)."
+            )
+        read_verified_bytes(name, raw_dir, manifest_path)
 
 
 def decode_german_credit(data: bytes) -> pd.DataFrame:
@@ -235,5 +291,7 @@ def load_code_checklist(
 
 
 def german_credit_sha256(manifest_path: Path = paths.DATA_MANIFEST) -> str:
-    """The SHA-256 the manifest records for the loan data (what a run manifest cites)."""
-    return read_manifest(manifest_path)["files"][paths.GERMAN_CREDIT]["sha256"]
+    """The SHA-256 the manifest records for the loan data (what a run manifest cites).
+
+    Raises DataIntegrityError when the manifest is missing, damaged or does not list it."""
+    return _manifest_entry(read_manifest(manifest_path), paths.GERMAN_CREDIT, manifest_path)["sha256"]

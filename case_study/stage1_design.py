@@ -23,6 +23,7 @@ that *learns* — scaling and the model — is fitted inside a Pipeline on train
 
 from __future__ import annotations
 
+import math
 import secrets
 import statistics
 from dataclasses import dataclass, fields
@@ -50,6 +51,12 @@ from case_study.pipelines import (
 
 HOLDOUT_SIZE = 0.25  # locked: 250 of 1,000 applicants, opened once
 TEST_SIZE_OF_DEVELOPMENT = 0.2  # the irreproducible team's test set: 150 of the 750 left
+# The Statlog file's applicants (data/manifest.json records the row count and every load
+# checks it). Used only to say the split sizes in words; make_splits counts real rows.
+N_APPLICANTS = 1000
+N_HOLDOUT = math.ceil(HOLDOUT_SIZE * N_APPLICANTS)  # train_test_split rounds the test side up
+N_TEST = math.ceil(TEST_SIZE_OF_DEVELOPMENT * (N_APPLICANTS - N_HOLDOUT))
+N_TRAIN = N_APPLICANTS - N_HOLDOUT - N_TEST
 CV_FOLDS = 5
 # Ten split seeds for "over several seeds": with five, the mean of a holdout AUC still
 # moves by about ±0.02 from seed set to seed set, enough to hide the pattern or fake it.
@@ -150,8 +157,13 @@ def encode_documented(frame: pd.DataFrame) -> DesignMatrix:
 
 
 @lru_cache(maxsize=1)
-def _design() -> DesignMatrix:
-    # The verified, immutable raw file: decoding it once per process is enough.
+def loan_design_matrix() -> DesignMatrix:
+    """The verified loan data as a :class:`DesignMatrix` (:func:`encode_documented` of
+    ``data.load_german_credit()``), shared by Stage 1 and Stage 2.
+
+    Cached: the raw file is verified and immutable, so decoding it once per process is
+    enough. Returns the same object on every call; treat its arrays as read-only.
+    """
     return encode_documented(load_german_credit())
 
 
@@ -167,7 +179,7 @@ def build_pipeline(variant: Variant, seed: int, design: DesignMatrix | None = No
     component; ``design`` whose column layout to select from (default: the loan data).
     Returns an unfitted scikit-learn Pipeline.
     """
-    design = design or _design()
+    design = design or loan_design_matrix()
     wanted = set(FEATURE_SETS[variant.feature_set])
     columns = [i for i, a in enumerate(design.attribute_of_column) if a in wanted]
     if variant.model not in MODEL_FAMILIES:
@@ -233,8 +245,6 @@ def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
     u = ranks[positives].sum() - n_pos * (n_pos + 1) / 2.0
     return round(float(u / (n_pos * n_neg)), 6)
 
-
-_auc = roc_auc
 
 
 # --------------------------------------------------------------------------------------
@@ -326,8 +336,8 @@ def _variant_scores_unchecked(seed: int, shuffled: bool, design: DesignMatrix) -
                 "variant": variant.name,
                 "feature_set": variant.feature_set,
                 "model": variant.model,
-                "test_auc": _auc(y[splits.test], model.predict_proba(x[splits.test])[:, 1]),
-                "holdout_auc": _auc(y[splits.holdout], model.predict_proba(x[splits.holdout])[:, 1]),
+                "test_auc": roc_auc(y[splits.test], model.predict_proba(x[splits.test])[:, 1]),
+                "holdout_auc": roc_auc(y[splits.holdout], model.predict_proba(x[splits.holdout])[:, 1]),
             }
         )
     return pd.DataFrame(records)
@@ -335,7 +345,7 @@ def _variant_scores_unchecked(seed: int, shuffled: bool, design: DesignMatrix) -
 
 @lru_cache(maxsize=32)
 def _cached_variant_scores(seed: int, shuffled: bool) -> pd.DataFrame:
-    return _variant_scores(seed, shuffled, _design())
+    return _variant_scores(seed, shuffled, loan_design_matrix())
 
 
 def run_both_teams(
@@ -368,7 +378,7 @@ def run_both_teams(
         with _fast_sklearn():
             final = build_pipeline(variant, seed, design).fit(x[splits.development], y[splits.development])
             p_bad = final.predict_proba(x[splits.holdout])[:, 1]  # the one look at the holdout
-        holdout_auc = _auc(y[splits.holdout], p_bad)
+        holdout_auc = roc_auc(y[splits.holdout], p_bad)
         holdout_cost = round(expected_cost(y[splits.holdout], p_bad), 6)
     else:
         scores["cv_auc"] = np.nan
@@ -400,7 +410,7 @@ def forking_paths(seed: int = DEFAULT_SEED, shuffled: bool = False, with_reprodu
     Returns a :class:`ForkingPaths`. Cached: a pure function of its arguments. Treat the
     ``scores`` DataFrame as read-only.
     """
-    return run_both_teams(seed, shuffled, with_reproducible, _design(), _cached_variant_scores(seed, shuffled))
+    return run_both_teams(seed, shuffled, with_reproducible, loan_design_matrix(), _cached_variant_scores(seed, shuffled))
 
 
 def irreproducible_run_again() -> ForkingPaths:
@@ -411,7 +421,7 @@ def irreproducible_run_again() -> ForkingPaths:
     """
     # PITFALL: the split seed is drawn fresh and never written down.
     unrecorded = secrets.randbelow(2**31)
-    design = _design()
+    design = loan_design_matrix()
     result = run_both_teams(unrecorded, False, False, design, _variant_scores(unrecorded, False, design))
     # PITFALL: the result travels without the seed that produced it.
     return ForkingPaths(**{**{f.name: getattr(result, f.name) for f in fields(result)}, "seed": None})
@@ -422,7 +432,7 @@ def optimism_over_seeds(seeds: tuple[int, ...] = SPLIT_SEEDS) -> pd.DataFrame:
     """Best-of-N on the test set vs the same variant on the locked holdout, per split seed,
     on the real labels and on shuffled labels.
 
-    Parameters: ``seeds`` the split seeds (default: five fixed in advance).
+    Parameters: ``seeds`` the split seeds (default: ``SPLIT_SEEDS``, ten fixed in advance).
     Returns one row per (labels, seed): ``labels`` ("real" or "shuffled"), ``seed``,
     ``chosen``, ``best_test_auc``, ``holdout_auc``, ``optimism_gap``. Cached.
     """
@@ -470,21 +480,10 @@ def locked_holdout_auc() -> float:
     return forking_paths(DEFAULT_SEED).irreproducible_holdout_auc
 
 
-def best_test_auc() -> float:
-    """The best test ROC AUC of all variants: the number the irreproducible team announced."""
-    return forking_paths(DEFAULT_SEED).irreproducible_reported_auc
-
-
 def shuffled_best_test_auc() -> float:
     """Mean over ``SPLIT_SEEDS`` of the best-of-N test ROC AUC on shuffled labels."""
     table = optimism_over_seeds()
     return round(float(table.loc[table["labels"] == "shuffled", "best_test_auc"].mean()), 6)
-
-
-def shuffled_holdout_auc() -> float:
-    """Mean over ``SPLIT_SEEDS`` of the same variants' locked-holdout ROC AUC, shuffled labels."""
-    table = optimism_over_seeds()
-    return round(float(table.loc[table["labels"] == "shuffled", "holdout_auc"].mean()), 6)
 
 
 # --------------------------------------------------------------------------------------
@@ -516,13 +515,16 @@ class DesignCard:
     """Written before any modelling. Every field is a decision a reviewer can check.
 
     ``metric`` is a key of ``METRICS``; ``summary`` a key of ``SUMMARIES``;
-    ``success_threshold`` the largest acceptable value of the metric on the locked holdout.
+    ``holdout_locked`` True when the split sets rows aside that no comparison of variants
+    may see, to be opened once at the end; ``success_threshold`` the largest acceptable
+    value of the metric on the locked holdout.
     """
 
     question: str = ""
     target: str = ""
     metric: str = ""
     split: str = ""
+    holdout_locked: bool = False
     seed: int | None = None
     baseline: str = ""
     success_threshold: float | None = None
@@ -542,7 +544,8 @@ def check_plan(card: DesignCard) -> list[PlanGap]:
     """Say what a design card is missing before any model is trained.
 
     Parameters: ``card`` the plan. Returns one :class:`PlanGap` per missing or unusable
-    field, in the card's field order; an empty list means the plan is complete.
+    field, in the card's field order; an empty list means the plan is complete. A split is
+    unusable when several runs are compared (``n_runs`` > 1) and no holdout is locked.
     """
     gaps: list[PlanGap] = []
 
@@ -563,6 +566,12 @@ def check_plan(card: DesignCard) -> list[PlanGap]:
         )
     if not card.split.strip():
         missing("split", "which rows are held out, and when are they opened?")
+    elif card.n_runs is not None and card.n_runs > 1 and not card.holdout_locked:
+        # Choosing among several runs on the rows that report the result is selection on
+        # those rows: the reported number carries the luck of the choice.
+        gaps.append(
+            PlanGap("split", "several variants are compared on the test rows: keep a locked holdout, opened once")
+        )
     if card.seed is None:
         missing("seed", "without it the split cannot be made again")
     if not card.baseline.strip():
@@ -585,7 +594,8 @@ VAGUE_PLAN = DesignCard(
     question="Predict which applicants are bad credit risks.",
     target="risk (bad = 1)",
     metric="accuracy",
-    split="a random 20% of the rows for testing",
+    split=f"{N_TEST} random rows for testing, {N_TRAIN} for training",
+    holdout_locked=False,
     seed=None,
     baseline="",
     success_threshold=None,
@@ -602,6 +612,7 @@ REPRODUCIBLE_CARD = DesignCard(
         f"stratified: {HOLDOUT_SIZE:.0%} locked holdout opened once; variants chosen by "
         f"{CV_FOLDS}-fold cross-validation inside the rest"
     ),
+    holdout_locked=True,
     seed=DEFAULT_SEED,
     baseline="the cheaper constant policy: decline everyone or approve everyone",
     # Decided before modelling: a model is worth deploying only if it saves at least a
@@ -611,12 +622,6 @@ REPRODUCIBLE_CARD = DesignCard(
     n_runs=CV_FOLDS,
     summary="median_and_range",
 )
-
-
-def vague_plan_gaps() -> list[str]:
-    """The fields of ``VAGUE_PLAN`` that :func:`check_plan` flags (what a check's answer
-    must list)."""
-    return [gap.field for gap in check_plan(VAGUE_PLAN)]
 
 
 # --------------------------------------------------------------------------------------

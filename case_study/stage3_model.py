@@ -23,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
@@ -278,14 +279,6 @@ def seed_shopping(frame: pd.DataFrame | None = None, seeds: Iterable[int] = SHOP
     )
 
 
-def best_of_20_seeds_auc() -> float:
-    """Predict-then-run: the ROC AUC a team would claim after trying 20 split seeds.
-
-    Returns the best hold-out ROC AUC of :func:`seed_shopping` over seeds 0–19.
-    """
-    return seed_shopping().best_auc
-
-
 def seed_shopping_gap() -> float:
     """Predict-then-run: how far the best of 20 split seeds lies above their median.
 
@@ -499,6 +492,12 @@ WORKER_MODULE = "case_study.stage3_worker"
 WORKER_TIMEOUT_SECONDS = 120.0
 FEATURE_ORDER_HEAD = 6
 _STDERR_TAIL_CHARS = 1500
+# Each comparison starts two Python interpreters that load scikit-learn. A room of learners
+# pressing "run" together must not start hundreds of them on a two-core server: at most
+# this many comparisons run at once in this process; the others wait for a free slot.
+MAX_CONCURRENT_COMPARISONS = 2
+BUSY_WAIT_SECONDS = 30.0
+_COMPARISON_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_COMPARISONS)
 
 
 @dataclass(frozen=True)
@@ -569,14 +568,21 @@ def train_in_fresh_processes(
     hash_seeds: Iterable[int] = (1, 2),
     seed: int = DEFAULT_SEED,
     timeout: float = WORKER_TIMEOUT_SECONDS,
+    wait: float = BUSY_WAIT_SECONDS,
 ) -> FreshProcessComparison:
     """Run the same training in fresh Python processes, in parallel, one per hash seed.
 
+    At most ``MAX_CONCURRENT_COMPARISONS`` comparisons run at once in this Python process
+    (a server shared by a room); a call that finds no free slot waits up to ``wait`` seconds.
+
     Parameters: ``practices`` a :class:`Practices` or the keys switched on; ``hash_seeds``
     the ``PYTHONHASHSEED`` of each process (two different values stand in for two runs on two
-    days); ``seed`` the training seed; ``timeout`` seconds for all processes together.
+    days); ``seed`` the training seed; ``timeout`` seconds for all processes together, once
+    they have started; ``wait`` seconds to wait for a free slot.
     Returns a :class:`FreshProcessComparison`. Raises UnknownPracticeError for a bad key and
-    FreshProcessError when a worker fails or times out (with the worker's stderr tail).
+    FreshProcessError when the server stays busy for ``wait`` seconds, a process cannot be
+    started (e.g. the machine is out of processes), or a worker fails or times out (with
+    the worker's stderr tail).
     """
     if not isinstance(practices, Practices):
         practices = Practices.from_keys(practices)
@@ -584,17 +590,48 @@ def train_in_fresh_processes(
     if len(hash_seeds) < 2:
         raise CaseStudyError(f"Comparing needs at least 2 processes; got hash seeds {hash_seeds}. Pass two.")
     command = worker_command(practices, seed)
-    started = time.perf_counter()
+    if not _COMPARISON_SLOTS.acquire(timeout=max(0.0, wait)):
+        raise FreshProcessError(
+            f"The server is busy, try again in a moment: {MAX_CONCURRENT_COMPARISONS} fresh-process "
+            f"trainings were already running and none finished within {wait:g} s."
+        )
+    try:
+        started = time.perf_counter()
+        outputs = _run_workers(command, hash_seeds, timeout, started)
+        wall = time.perf_counter() - started
+    finally:
+        _COMPARISON_SLOTS.release()
+    results = tuple(_parse_worker_output(h, out, err) for h, out, err in outputs)
+    return FreshProcessComparison(
+        practices=practices.keys_on(),
+        seed=seed,
+        results=results,
+        models_match=len({r.model_sha256 for r in results}) == 1,
+        predictions_match=len({r.predictions_sha256 for r in results}) == 1,
+        wall_seconds=round(wall, 3),
+    )
+
+
+def _run_workers(
+    command: list[str], hash_seeds: tuple[int, ...], timeout: float, started: float
+) -> list[tuple[int, str, str]]:
+    """Start one worker per hash seed, wait for all; kill whatever is still running on the way out."""
     processes = []
     try:
         for hash_seed in hash_seeds:
             env = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
-            processes.append(
-                subprocess.Popen(
-                    command, cwd=paths.PROJECT_ROOT, env=env, text=True,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            try:
+                processes.append(
+                    subprocess.Popen(
+                        command, cwd=paths.PROJECT_ROOT, env=env, text=True,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    )
                 )
-            )
+            except OSError as error:
+                raise FreshProcessError(
+                    f"Could not start a fresh Python process (PYTHONHASHSEED={hash_seed}): {error}. "
+                    "The machine may be out of processes or memory; try again in a moment."
+                ) from error
         outputs = []
         for hash_seed, process in zip(hash_seeds, processes):
             remaining = max(0.1, timeout - (time.perf_counter() - started))
@@ -611,21 +648,13 @@ def train_in_fresh_processes(
                     f"{process.returncode}. Its last words: {_tail(stderr)!r}"
                 )
             outputs.append((hash_seed, stdout, stderr))
+        return outputs
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
-                process.wait()
-    wall = time.perf_counter() - started
-    results = tuple(_parse_worker_output(h, out, err) for h, out, err in outputs)
-    return FreshProcessComparison(
-        practices=practices.keys_on(),
-        seed=seed,
-        results=results,
-        models_match=len({r.model_sha256 for r in results}) == 1,
-        predictions_match=len({r.predictions_sha256 for r in results}) == 1,
-        wall_seconds=round(wall, 3),
-    )
+            if process.stdout is not None and not process.stdout.closed:
+                process.communicate()  # reaps a killed worker and closes its pipes
 
 
 def grade_switchboard(answer) -> dict:

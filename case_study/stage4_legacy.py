@@ -18,7 +18,6 @@ import pickle
 import pickletools
 import platform
 import subprocess
-import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
@@ -30,15 +29,17 @@ import pandas as pd
 
 from case_study import codes, data, paths
 from case_study.errors import CaseStudyError, DataIntegrityError, ManifestError
-from case_study.hashing import sha256_bytes, sha256_file, short
+from case_study.hashing import is_sha256, sha256_bytes, sha256_file, sha256_model, short
 from case_study.pipelines import (
     COST_APPROVE_BAD,
     COST_DECLINE_GOOD,
     COST_THRESHOLD,
+    DEFAULT_PARAMS,
     DEFAULT_SEED,
     PIPELINES,
     TEST_SIZE,
     TrainingRun,
+    reproducible_run,
     train_irreproducible,
     train_reproducible,
 )
@@ -66,6 +67,18 @@ REQUIRED_KEYS: tuple[str, ...] = (
 TRACKED_PACKAGES: tuple[str, ...] = ("numpy", "pandas", "scikit-learn", "scipy")
 # Shown where one manifest has a field the other lacks.
 ABSENT = "(absent)"
+
+# What a manifest may ask a rebuild to do. A rebuild runs on the workshop server, so a
+# manifest must not be able to ask for a forest of two billion trees: each field that sets
+# the cost of training has a range, (low, high, None allowed). The other parameters in
+# DEFAULT_PARAMS (criterion, max_features, bootstrap) are validated by scikit-learn.
+PARAM_LIMITS: dict[str, tuple[int, int, bool]] = {
+    "n_estimators": (1, 500, False),
+    "max_depth": (1, 50, True),
+    "min_samples_leaf": (1, 100, False),
+    "n_jobs": (1, 2, False),
+}
+SEED_LIMITS: tuple[int, int] = (0, 2**32 - 1)
 
 # Model card: groups below this size, or with a wider accuracy interval, are flagged.
 MIN_GROUP_SIZE = 30
@@ -98,7 +111,7 @@ class DataMismatchError(DataIntegrityError):
 
 
 class UnsafeOutputError(CaseStudyError):
-    """An output folder would write somewhere it must not (inside data/raw/)."""
+    """An output folder would write somewhere it must not (inside the data folder)."""
 
 
 @dataclass(frozen=True)
@@ -274,15 +287,48 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _is_sha256(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+def _whole_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_param(name: str, value: object) -> None:
+    """Refuse a parameter the reproducible pipeline does not take, or one outside its range.
+
+    Parameters: ``name`` a key of ``params`` (e.g. ``"n_estimators"``); ``value`` its value.
+    Raises ManifestError naming the allowed names or the allowed range (PARAM_LIMITS).
+    """
+    if name not in DEFAULT_PARAMS:
+        raise ManifestError(
+            f"Unknown parameter {name!r} in 'params': the reproducible pipeline takes "
+            f"{', '.join(DEFAULT_PARAMS)} (pipelines.DEFAULT_PARAMS). Remove or rename it."
+        )
+    if name not in PARAM_LIMITS:
+        return
+    low, high, none_allowed = PARAM_LIMITS[name]
+    if value is None and none_allowed:
+        return
+    if not _whole_number(value) or not low <= value <= high:
+        allowed = f"a whole number from {low} to {high}" + (" or null (no limit)" if none_allowed else "")
+        raise ManifestError(f"'params.{name}' must be {allowed}; found {value!r}. Choose a value in that range.")
+
+
+def check_seed(value: object) -> None:
+    """Refuse a reproducible run's seed that is not a whole number in SEED_LIMITS.
+
+    Raises ManifestError with the allowed range."""
+    low, high = SEED_LIMITS
+    if not _whole_number(value) or not low <= value <= high:
+        raise ManifestError(
+            f"'seed' must be a whole number from {low} to 2**32 - 1 for the reproducible pipeline; found {value!r}."
+        )
 
 
 def validate_manifest(manifest: object) -> dict:
     """Check that a run manifest can be rebuilt from; return it unchanged.
 
     Raises ManifestError naming the first problem: not an object, missing keys, an
-    unknown manifest version or pipeline, or a field of the wrong type.
+    unknown manifest version or pipeline, a field of the wrong type, or (reproducible
+    pipeline) a seed or parameter outside its allowed range (SEED_LIMITS, PARAM_LIMITS).
     """
     if not isinstance(manifest, dict):
         raise ManifestError(f"A run manifest must be a JSON object; found {type(manifest).__name__}.")
@@ -302,18 +348,15 @@ def validate_manifest(manifest: object) -> dict:
             f"Unknown pipeline {manifest['pipeline']!r}; expected one of {', '.join(sorted(PIPELINES))}."
         )
     for key in ("data_sha256", "model_sha256", "predictions_sha256"):
-        if not _is_sha256(manifest[key]):
+        if not is_sha256(manifest[key]):
             raise ManifestError(f"'{key}' must be a 64-character hex SHA-256; found {manifest[key]!r}.")
     for key in ("code_version", "params", "environment", "metrics"):
         if not isinstance(manifest[key], dict):
             raise ManifestError(f"'{key}' must be a JSON object; found {manifest[key]!r}.")
-    seed = manifest["seed"]
-    if manifest["pipeline"] == "reproducible" and (
-        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32
-    ):
-        raise ManifestError(
-            f"'seed' must be a whole number from 0 to 2**32 - 1 for the reproducible pipeline; found {seed!r}."
-        )
+    if manifest["pipeline"] == "reproducible":
+        check_seed(manifest["seed"])
+        for name, value in manifest["params"].items():
+            check_param(name, value)
     return manifest
 
 
@@ -343,7 +386,15 @@ def load_manifest(path: Path) -> dict:
 
 
 def with_field(manifest: dict, field: str, value: object) -> dict:
-    """A deep copy of ``manifest`` with one dotted field (``"params.n_estimators"``) set."""
+    """A deep copy of ``manifest`` with one dotted field (``"params.n_estimators"``) set.
+
+    Raises ManifestError when the field cannot be set, or when a reproducible manifest's
+    ``seed`` or a ``params.*`` value is outside its allowed range (see check_param).
+    """
+    if field.startswith("params."):
+        check_param(field.split(".", 1)[1], value)
+    elif field == "seed" and isinstance(manifest, dict) and manifest.get("pipeline") == "reproducible":
+        check_seed(value)
     edited = copy.deepcopy(manifest)
     *parents, leaf = field.split(".")
     node = edited
@@ -382,12 +433,8 @@ def rebuild_run(
     if manifest["pipeline"] == "irreproducible":
         # The irreproducible pipeline takes no seed and no parameters: there is nothing to pin.
         return train_irreproducible(frame), found
-    # Strings read from JSON are new objects; sys.intern makes them the very objects the
-    # library's own literals are, because pickle writes a shared object once and equal
-    # copies twice — without this the model's bytes (and model_sha256) would differ.
-    params = {name: sys.intern(v) if isinstance(v, str) else v for name, v in manifest["params"].items()}
     try:
-        run = train_reproducible(frame, seed=manifest["seed"], params=params)
+        run = train_reproducible(frame, seed=manifest["seed"], params=manifest["params"])
     except (TypeError, ValueError) as error:
         raise ManifestError(
             f"scikit-learn rejected the manifest's params or seed: {error}. Fix the value "
@@ -434,40 +481,70 @@ def rebuild_with_change(
 def recorded_model_diffs(manifest: dict, model_path: Path) -> list[FieldDiff]:
     """Cross-check the model file saved beside a manifest against the manifest's inputs.
 
-    The file's SHA-256 must equal ``model_sha256``; only then is it unpickled (pickles can
-    run code: open only files you made) and its forest's hyperparameters and
-    ``random_state`` compared with ``params`` and ``seed``. This names an input that was
-    edited after the run, which a rebuild alone can only show as changed results.
-    Returns FieldDiffs (expected = manifest, actual = the model file).
+    The file's SHA-256 must equal the ``model_file_sha256`` that ``write_run`` recorded;
+    only then is it unpickled (pickles can run code: open only files you made). The loaded
+    model's content hash must then equal ``model_sha256``, and its forest's
+    hyperparameters and ``random_state`` are compared with ``params`` and ``seed``. This
+    names an input that was edited after the run, which a rebuild alone can only show as
+    changed results. Returns FieldDiffs (expected = manifest, actual = the model file);
+    a manifest without ``model_file_sha256`` gives one mismatch and the file stays closed.
     """
+    name = Path(model_path).name
     blob = Path(model_path).read_bytes()
     file_sha = sha256_bytes(blob)
-    diffs = [FieldDiff(f"{Path(model_path).name} sha256", manifest["model_sha256"], file_sha)]
-    if file_sha != manifest["model_sha256"]:
+    diffs = [FieldDiff(f"{name} file sha256", manifest.get("model_file_sha256", ABSENT), file_sha)]
+    if file_sha != manifest.get("model_file_sha256"):
         return diffs
-    estimator = pickle.loads(blob).named_steps["model"]
+    model = pickle.loads(blob)
+    diffs.append(FieldDiff(f"{name} content (model_sha256)", manifest["model_sha256"], sha256_model(model)))
+    estimator = model.named_steps["model"]
     fitted = estimator.get_params()
-    for name, value in manifest["params"].items():
-        diffs.append(FieldDiff(f"params.{name}", value, fitted.get(name, ABSENT)))
+    for param, value in manifest["params"].items():
+        diffs.append(FieldDiff(f"params.{param}", value, fitted.get(param, ABSENT)))
     diffs.append(FieldDiff("seed", manifest["seed"], fitted.get("random_state")))
     return diffs
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    folder = folder.resolve()
+    return path == folder or folder in path.parents
+
+
+def check_output_dir(out_dir: Path) -> Path:
+    """Refuse an output folder inside the data folder; return it resolved.
+
+    The data folder (``paths.DATA_DIR``, and the project's own ``data/``) holds ``raw/`` and
+    the data ``manifest.json``: a run written there would overwrite the data manifest.
+    Raises UnsafeOutputError naming the folder and what to choose instead.
+    """
+    out_dir = Path(out_dir).resolve()
+    for protected in {paths.DATA_DIR, paths.PROJECT_ROOT / "data"}:
+        if _inside(out_dir, protected):
+            raise UnsafeOutputError(
+                f"Refusing to write into {out_dir}: it is inside the data folder {protected.resolve()}, "
+                "where the raw files and the data manifest live and are never overwritten. "
+                "Choose an --out folder outside it, e.g. runs/first."
+            )
+    return out_dir
 
 
 def write_run(run: TrainingRun, out_dir: Path, manifest: dict | None = None) -> tuple[Path, Path]:
     """Save ``out_dir/manifest.json`` and ``out_dir/model.pkl`` (creating the folder).
 
-    The model file holds exactly the bytes ``model_sha256`` was computed from.
-    Returns ``(manifest_path, model_path)``. Refuses any folder inside ``data/raw/``.
+    The manifest written is ``manifest`` (default: ``build_run_manifest(run)``) plus
+    ``model_file`` and ``model_file_sha256``, the SHA-256 of the model file's bytes, so
+    ``recorded_model_diffs`` can check the file before it unpickles it (``model_sha256``
+    is the model's content hash, which does not depend on how the pickle lays it out).
+    Returns ``(manifest_path, model_path)``. Raises UnsafeOutputError for the data folder
+    or any folder in it (see check_output_dir).
     """
-    out_dir = Path(out_dir).resolve()
-    if out_dir == paths.RAW_DIR.resolve() or paths.RAW_DIR.resolve() in out_dir.parents:
-        raise UnsafeOutputError(
-            f"Refusing to write into {out_dir}: data/raw/ is read-only. Choose another --out folder."
-        )
-    manifest = manifest or build_run_manifest(run)
+    out_dir = check_output_dir(out_dir)
+    blob = pickle.dumps(run.model, protocol=5)
+    manifest = {**(manifest or build_run_manifest(run)), "model_file": MODEL_NAME,
+                "model_file_sha256": sha256_bytes(blob)}
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_NAME
-    model_path.write_bytes(pickle.dumps(run.model, protocol=5))
+    model_path.write_bytes(blob)
     manifest_path = out_dir / MANIFEST_NAME
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest_path, model_path
@@ -859,30 +936,20 @@ def legacy_questions(pickle_path: Path, manifest: dict, card: ModelCard | None =
     ]
 
 
-def legacy_table(answers: list[LegacyAnswer]) -> pd.DataFrame:
-    """The questions as a table: question, pickle status, pickle answer, manifest answer."""
-    return pd.DataFrame(
-        {
-            "question": [a.question for a in answers],
-            f"{LEGACY_PICKLE_NAME} alone": [f"{a.pickle_status}: {a.from_pickle}" for a in answers],
-            "run manifest": [a.from_manifest for a in answers],
-        }
-    )
-
-
 # ------------------------------------------------------------------ the stage's figures
 
 
 def reproducible_manifest(seed: int = DEFAULT_SEED) -> dict:
-    """Train the reproducible model with ``seed`` on the verified data; return its manifest."""
-    return build_run_manifest(train_reproducible(data.load_german_credit(), seed=seed))
+    """The manifest of the reproducible model with ``seed`` on the verified data (the shared
+    ``pipelines.reproducible_run``, trained once per process)."""
+    return build_run_manifest(reproducible_run(seed))
 
 
 def under_25_interval_width() -> float:
     """Predict-then-run: width (high − low) of the 95% bootstrap interval of accuracy for
     applicants under 25 in the model card (default seed and bootstrap). Deterministic."""
     frame = data.load_german_credit()
-    card = model_card(train_reproducible(frame, seed=DEFAULT_SEED), frame, seed=DEFAULT_SEED)
+    card = model_card(reproducible_run(DEFAULT_SEED), frame, seed=DEFAULT_SEED)
     groups = card.groups
     row = groups[(groups["factor"] == "age_band") & (groups["group"] == AGE_BANDS[0][2])].iloc[0]
     return round(float(row["interval_width"]), 3)
@@ -901,7 +968,7 @@ def side_by_side() -> pd.DataFrame:
     legacy_run = train_irreproducible(frame)
     legacy_manifest = build_run_manifest(legacy_run)
     legacy_diffs = rebuild_from_manifest(legacy_manifest)
-    run = train_reproducible(frame, seed=DEFAULT_SEED)
+    run = reproducible_run(DEFAULT_SEED)  # the one shared default model; the rebuild trains anew
     manifest = build_run_manifest(run)
     diffs = rebuild_from_manifest(manifest)
     card = model_card(run, frame, seed=DEFAULT_SEED)

@@ -689,9 +689,10 @@ class DeploymentStudy:
 @functools.lru_cache(maxsize=4)
 def _trained(model_seed: int):
     # Deterministic, so one training per seed serves the study, the false-alarm study and
-    # the checks' computations in the same process. Callers must not modify the frame.
+    # the checks' computations in the same process — the shared reproducible_run, which the
+    # legacy stage uses too. Callers must not modify the frame or the run.
     frame = load_german_credit()
-    return frame, pipelines.train_reproducible(frame, seed=model_seed)
+    return frame, pipelines.reproducible_run(model_seed)
 
 
 def run_deployment_study(
@@ -763,7 +764,8 @@ def alerts_frame(records) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class FalseAlarmPool:
-    """Held-out rows already binned with the baseline's bins (one column per feature)."""
+    """The training rows the baseline describes, binned once with the baseline's own bins
+    (one column per feature): the one population both sides of a no-shift draw come from."""
 
     bin_index: np.ndarray = field(repr=False)
     baseline_shares: tuple[np.ndarray, ...] = field(repr=False)
@@ -772,33 +774,78 @@ class FalseAlarmPool:
 
 
 def false_alarm_pool(baseline: BaselineProfile, frame: pd.DataFrame, run: pipelines.TrainingRun) -> FalseAlarmPool:
-    """Bin the held-out rows once, so thousands of unshifted batches cost little."""
-    pool = frame.loc[run.test_index]
-    columns = [profile.bin_index(pool[profile.name].to_numpy()) for profile in baseline.features]
+    """Bin the baseline's training rows once, so thousands of unshifted draws cost little.
+
+    Parameters: ``baseline`` recorded from ``run`` on ``frame`` (baseline_profile).
+    Returns a FalseAlarmPool. Raises MonitoringError when the training rows (``frame``
+    without ``run.test_index``) are not the ones the baseline was built from.
+    """
+    train = frame.drop(index=run.test_index, errors="ignore")
+    if len(train) != baseline.n_train or len(train) + len(run.test_index) != len(frame):
+        raise MonitoringError(
+            f"The baseline was built from {baseline.n_train} training rows, but this frame and run leave "
+            f"{len(train)}. Pass the frame and run the baseline was recorded from."
+        )
+    columns = [profile.bin_index(train[profile.name].to_numpy()) for profile in baseline.features]
     return FalseAlarmPool(
         bin_index=np.column_stack(columns),
         baseline_shares=tuple(np.asarray(p.shares, dtype=float) for p in baseline.features),
         feature_names=tuple(p.name for p in baseline.features),
-        n_train=baseline.n_train,
+        n_train=len(train),
     )
 
 
-def unshifted_psi(pool: FalseAlarmPool, batch_size: int, draws: int, seed: int, epsilon: float = PSI_EPSILON) -> np.ndarray:
-    """PSI of ``draws`` unshifted batches of ``batch_size`` held-out rows (with replacement).
+def _shares_per_draw(bin_index: np.ndarray, rows: np.ndarray, bins: int) -> np.ndarray:
+    """Bin shares of every draw at once: one bincount over (draw, bin) codes."""
+    draws, size = rows.shape
+    codes_ = bin_index[rows] + np.arange(draws)[:, None] * bins
+    return np.bincount(codes_.ravel(), minlength=draws * bins).reshape(draws, bins) / size
 
-    Returns an array (draws × features): every batch's PSI for every feature.
+
+def unshifted_psi(pool: FalseAlarmPool, batch_size: int, draws: int, seed: int, epsilon: float = PSI_EPSILON) -> np.ndarray:
+    """PSI of ``draws`` no-shift comparisons of a batch of ``batch_size`` applicants.
+
+    Why both sides are drawn: the formula PSI ≈ (1/n + 1/m)·χ²(B−1) describes two
+    independent samples of one population — a training sample of m rows, from which the
+    baseline is computed, and a production batch of n. So each draw resamples, with
+    replacement and from the training rows the baseline was built on, a stand-in training
+    sample of m = ``pool.n_train`` rows and a batch of n rows, bins both with the baseline's
+    own bins, and takes their PSI. (Drawing batches from the held-out rows instead would add
+    the fixed difference between those rows and the training rows to every batch, and the
+    simulated false-alarm share would sit above the formula for that reason alone.)
+    Returns an array (draws × features): every draw's PSI for every feature.
+    """
+    return unshifted_psi_by_size(pool, (batch_size,), draws, seed, epsilon)[int(batch_size)]
+
+
+def unshifted_psi_by_size(
+    pool: FalseAlarmPool, batch_sizes, draws: int, seed: int, epsilon: float = PSI_EPSILON
+) -> dict[int, np.ndarray]:
+    """:func:`unshifted_psi` for several batch sizes at once, with the same ``seed``.
+
+    The stand-in training samples are drawn first and are the same for every size, so they
+    are binned once. Returns {batch size: array (draws × features)}.
     """
     rng = np.random.default_rng(seed)
-    rows = rng.integers(0, pool.bin_index.shape[0], size=(draws, batch_size))
-    out = np.empty((draws, len(pool.feature_names)))
-    offsets = np.arange(draws)[:, None]
-    for j, expected in enumerate(pool.baseline_shares):
-        bins = len(expected)
-        codes_ = pool.bin_index[rows, j] + offsets * bins
-        actual = np.bincount(codes_.ravel(), minlength=draws * bins).reshape(draws, bins) / batch_size
-        e = np.clip(expected, epsilon, None)
-        a = np.clip(actual, epsilon, None)
-        out[:, j] = np.sum((a - e) * np.log(a / e), axis=1)
+    m = pool.bin_index.shape[0]
+    reference_rows = rng.integers(0, m, size=(draws, m))
+    after_reference = rng.bit_generator.state
+    n_bins = [len(shares) for shares in pool.baseline_shares]
+    reference = [
+        np.clip(_shares_per_draw(pool.bin_index[:, j], reference_rows, bins), epsilon, None)
+        for j, bins in enumerate(n_bins)
+    ]
+    out = {}
+    for size in batch_sizes:
+        # Each size continues from the same point of the one stream, as if drawn alone.
+        rng.bit_generator.state = after_reference
+        batch_rows = rng.integers(0, m, size=(draws, int(size)))
+        psi_values = np.empty((draws, len(n_bins)))
+        for j, bins in enumerate(n_bins):
+            a = np.clip(_shares_per_draw(pool.bin_index[:, j], batch_rows, bins), epsilon, None)
+            e = reference[j]
+            psi_values[:, j] = np.sum((a - e) * np.log(a / e), axis=1)
+        out[int(size)] = psi_values
     return out
 
 
@@ -830,8 +877,8 @@ def false_alarm_samples(
 
     Parameters: ``batch_sizes`` to try; ``draws`` unshifted batches per size; ``seed``
     their one seed (the same for every size); ``model_seed`` which reproducible run's
-    baseline and held-out rows to use.
-    Returns FalseAlarmSamples.
+    baseline (its bins and its training rows) to use. See unshifted_psi for how a no-shift
+    draw is made. Returns FalseAlarmSamples.
     """
     frame, run = _trained(model_seed)
     baseline = baseline_profile(run, frame)
@@ -842,7 +889,7 @@ def false_alarm_samples(
         n_train=pool.n_train,
         draws=draws,
         seed=seed,
-        psi={int(size): unshifted_psi(pool, int(size), draws, seed) for size in batch_sizes},
+        psi=unshifted_psi_by_size(pool, batch_sizes, draws, seed),
     )
 
 

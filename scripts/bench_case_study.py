@@ -28,7 +28,7 @@ from case_study import stage5_deployment as s5  # noqa: E402
 from case_study.data import load_german_credit  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _t0
-MODULES = (s0, s1, s2, s3, s4, s5)
+MODULES = (pipelines, s0, s1, s2, s3, s4, s5)
 
 
 def clear_caches() -> None:

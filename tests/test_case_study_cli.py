@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from case_study import cli
-from case_study.hashing import sha256_file
+from case_study import cli, paths
+from case_study.hashing import sha256_file, sha256_model
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,9 +54,12 @@ def test_run_writes_the_manifest_with_the_model_beside_it(reproducible_dir):
     """`run` leaves manifest.json and model.pkl, and the model file is the one the manifest hashes."""
     manifest = json.loads((reproducible_dir / "manifest.json").read_text(encoding="utf-8"))
     for key in ("pipeline", "data_sha256", "code_version", "params", "seed", "environment", "metrics",
-                "model_sha256", "predictions_sha256", "created_at", "manifest_version"):
+                "model_sha256", "predictions_sha256", "created_at", "manifest_version", "model_file_sha256"):
         assert key in manifest
-    assert sha256_file(reproducible_dir / "model.pkl") == manifest["model_sha256"]
+    model_file = reproducible_dir / "model.pkl"
+    assert sha256_file(model_file) == manifest["model_file_sha256"]
+    # Written by another process, hashed by content here: the same model.
+    assert sha256_model(pickle.loads(model_file.read_bytes())) == manifest["model_sha256"]
 
 
 @pytest.mark.slow
@@ -141,12 +145,14 @@ def edit(manifest_path: Path, change) -> Path:
         (lambda m: m.update(pipeline="magic"), "Unknown pipeline 'magic'"),
         (lambda m: m.pop("seed"), "lacks seed"),
         (lambda m: m.update(data_sha256="f" * 64), "cannot rebuild: data differs"),
-        (lambda m: m["params"].update(n_estimators="many"), "rejected"),
+        (lambda m: m["params"].update(criterion="magic"), "rejected"),
+        (lambda m: m["params"].update(n_estimators=2**31 - 1), "must be a whole number from 1 to 500"),
+        (lambda m: m.update(seed=2**40), "'seed' must be a whole number from 0"),
     ],
-    ids=["unknown-pipeline", "missing-key", "data-differs", "bad-param"],
+    ids=["unknown-pipeline", "missing-key", "data-differs", "bad-param", "huge-forest", "huge-seed"],
 )
 def test_unusable_manifests_exit_2_with_one_line(manifest_dir, capsys, change, message):
-    """Unknown pipeline, missing keys, other data, bad params: exit 2 and one line saying why."""
+    """Unknown pipeline, missing keys, other data, bad or out-of-range params: exit 2, one line saying why."""
     path = edit(manifest_dir / "manifest.json", change)
     assert cli.main(["verify", str(path)]) == 2
     captured = capsys.readouterr()
@@ -177,6 +183,22 @@ def test_an_unknown_pipeline_option_is_one_line(capsys, tmp_path):
     captured = capsys.readouterr()
     assert_one_line_error(captured.err)
     assert "reproducible" in captured.err
+
+
+@pytest.mark.parametrize("where", ["", "raw", "runs"], ids=["data", "data-raw", "data-sub"])
+def test_run_refuses_to_write_into_the_data_folder(capsys, monkeypatch, where):
+    """`run --out data` would overwrite data/manifest.json: refused in one line, before training."""
+    from case_study import pipelines
+
+    monkeypatch.setattr(pipelines, "train_reproducible", lambda *a, **k: pytest.fail("trained anyway"))
+    before = paths.DATA_MANIFEST.read_bytes()
+    out = paths.DATA_DIR / where if where else paths.DATA_DIR
+    assert cli.main(["run", "--pipeline", "reproducible", "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert_one_line_error(captured.err)
+    assert "inside the data folder" in captured.err
+    assert paths.DATA_MANIFEST.read_bytes() == before
+    assert not (paths.DATA_DIR / "runs").exists()
 
 
 def test_the_irreproducible_pipeline_takes_no_seed(capsys, tmp_path):

@@ -154,3 +154,87 @@ def test_a_tampered_checklist_is_refused_too(raw_copy):
     path.write_bytes(path.read_bytes().replace(b",654,", b",6540,", 1))
     with pytest.raises(DataIntegrityError, match="values changed in column 'stars'"):
         data.load_code_checklist(raw_dir=raw_copy)
+
+
+def _manifest_with_entry(tmp_path, entry) -> object:
+    manifest = json.loads(paths.DATA_MANIFEST.read_text(encoding="utf-8"))
+    manifest["files"][paths.GERMAN_CREDIT] = entry
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"bytes": 1}, "b21f3d81", ["sha256"], None, {"sha256": 42}, {"sha256": "not-a-hash"}],
+    ids=["no-sha256", "a-string", "a-list", "null", "a-number", "not-hex"],
+)
+def test_a_damaged_manifest_entry_is_refused_with_a_clear_message(tmp_path, entry):
+    """A hand-edited entry without a usable SHA-256 is a DataIntegrityError, not a KeyError."""
+    manifest = _manifest_with_entry(tmp_path, entry)
+    with pytest.raises(DataIntegrityError, match="is damaged: expected a table with a 64-character hex 'sha256'"):
+        data.load_german_credit(manifest_path=manifest)
+    with pytest.raises(DataIntegrityError, match="Restore the manifest from version control"):
+        data.german_credit_sha256(manifest)
+
+
+def test_a_damaged_profile_still_gives_a_readable_refusal(tmp_path):
+    """A valid hash beside garbage profiles: a changed file is still refused with both hashes."""
+    entry = {"sha256": "0" * 64, "columns": "oops", "column_profiles": ["oops"], "rows": None}
+    manifest = _manifest_with_entry(tmp_path, entry)
+    with pytest.raises(DataIntegrityError, match=r"expected SHA-256 0{64}, found [0-9a-f]{64}"):
+        data.load_german_credit(manifest_path=manifest)
+
+
+# --- verify_raw_files: every listed file hashed again, on each page view ------------------
+
+def test_verify_raw_files_accepts_the_shipped_data():
+    """The shipped data/raw is exactly what the manifest lists: nothing is raised."""
+    assert data.verify_raw_files() is None
+    assert data.verify_raw_files(names=[paths.CODE_CHECKLIST]) is None
+
+
+@pytest.mark.parametrize("name", [paths.GERMAN_CREDIT, paths.CODE_CHECKLIST])
+def test_verify_raw_files_refuses_any_changed_file_as_the_loader_does(raw_copy, name):
+    """One byte changed in either listed file: refused with the very message the loader gives
+    (both hashes, what changed), so the app says the same thing wherever it notices."""
+    path = raw_copy / name
+    original = path.read_bytes()
+    path.write_bytes(original[:-2] + bytes([original[-2] ^ 1]) + original[-1:])
+    with pytest.raises(DataIntegrityError) as verified:
+        data.verify_raw_files(raw_dir=raw_copy)
+    with pytest.raises(DataIntegrityError) as loaded:
+        data.read_verified_bytes(name, raw_copy)
+    assert str(verified.value) == str(loaded.value)
+    assert "does not match the manifest" in str(verified.value)
+    assert sha256_bytes(path.read_bytes()) in str(verified.value)
+
+
+def test_verify_raw_files_checks_only_the_named_files_when_asked(raw_copy):
+    """A demo that reads only the checklist is not refused for a changed loan file, but a demo
+    that reads the loan file is."""
+    path = raw_copy / paths.GERMAN_CREDIT
+    path.write_bytes(path.read_bytes().replace(b"A11 ", b"A12 ", 1))
+    data.verify_raw_files(raw_dir=raw_copy, names=[paths.CODE_CHECKLIST])
+    with pytest.raises(DataIntegrityError, match="does not match the manifest"):
+        data.verify_raw_files(raw_dir=raw_copy, names=[paths.GERMAN_CREDIT])
+
+
+def test_verify_raw_files_refuses_a_missing_file_and_a_missing_manifest(raw_copy, tmp_path):
+    """A listed file that is gone, or no manifest at all: refused, saying how to restore it."""
+    (raw_copy / paths.CODE_CHECKLIST).unlink()
+    with pytest.raises(DataIntegrityError, match="is missing.*Restore"):
+        data.verify_raw_files(raw_dir=raw_copy)
+    with pytest.raises(DataIntegrityError, match="is missing.*git checkout -- data/manifest.json"):
+        data.verify_raw_files(manifest_path=tmp_path / "manifest.json")
+
+
+@pytest.mark.parametrize("name", ["../manifest.json", "/etc/hostname", "sub/german.data", ".."])
+def test_verify_raw_files_refuses_a_manifest_entry_that_points_outside_raw(tmp_path, name):
+    """A hand-edited manifest cannot make the app read a file outside data/raw."""
+    manifest = json.loads(paths.DATA_MANIFEST.read_text(encoding="utf-8"))
+    manifest["files"][name] = {"sha256": "0" * 64}
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(DataIntegrityError, match="not a plain file name"):
+        data.verify_raw_files(manifest_path=path)

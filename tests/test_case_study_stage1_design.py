@@ -48,9 +48,10 @@ def test_documented_encoding_is_row_by_row_so_it_can_run_before_the_split():
 
 def test_splits_lock_a_quarter_and_never_overlap():
     """Train, test and the locked holdout are disjoint and cover every applicant."""
-    target = s1._design().target
+    target = s1.loan_design_matrix().target
     splits = s1.make_splits(target, 42)
     assert (len(splits.train), len(splits.test), len(splits.holdout)) == (600, 150, 250)
+    assert (s1.N_TRAIN, s1.N_TEST, s1.N_HOLDOUT) == (600, 150, 250)  # what the plan's text says
     every = np.concatenate([splits.train, splits.test, splits.holdout])
     assert sorted(every) == list(range(1000))
     assert set(splits.development) == set(splits.train) | set(splits.test)
@@ -78,7 +79,7 @@ def test_the_reproducible_team_chooses_on_cross_validated_expected_cost():
 def test_the_holdout_plays_no_part_in_either_choice():
     """Flip every holdout label: both teams still choose the same variant (only scores on the
     holdout change), so neither choice looked at the holdout."""
-    design = s1._design()
+    design = s1.loan_design_matrix()
     splits = s1.make_splits(design.target, 42)
     flipped_target = design.target.copy()
     flipped_target[splits.holdout] = 1 - flipped_target[splits.holdout]
@@ -116,7 +117,6 @@ def test_shuffled_labels_show_a_signal_on_the_test_set_and_none_on_the_holdout()
     assert (shuffled["holdout_auc"] < 0.5).any()
     assert shuffled["best_test_auc"].mean() - shuffled["holdout_auc"].mean() > 0.02
     assert s1.shuffled_best_test_auc() == pytest.approx(shuffled["best_test_auc"].mean(), abs=1e-6)
-    assert s1.shuffled_holdout_auc() == pytest.approx(shuffled["holdout_auc"].mean(), abs=1e-6)
 
 
 def test_summarise_optimism_reports_runs_mean_and_range_per_labels():
@@ -130,7 +130,7 @@ def test_summarise_optimism_reports_runs_mean_and_range_per_labels():
 
 def test_seeded_results_do_not_depend_on_the_cache():
     """A fresh computation, bypassing every cache, gives the cached numbers exactly."""
-    design = s1._design()
+    design = s1.loan_design_matrix()
     fresh = s1.run_both_teams(43, False, True, design, s1._variant_scores(43, False, design))
     cached = s1.forking_paths(43)
     assert fresh.scores.equals(cached.scores)
@@ -144,14 +144,34 @@ def test_a_run_on_an_unrecorded_split_has_no_seed_and_varies():
     assert len({run.irreproducible_reported_auc for run in runs}) > 1
 
 
+def _vague_plan_gaps() -> list[str]:
+    return [gap.field for gap in s1.check_plan(s1.VAGUE_PLAN)]
+
+
 def test_check_plan_finds_what_the_vague_plan_is_missing():
-    """The team's one-line plan lacks a cost-aware metric, a seed, a baseline, a threshold and an
-    honest summary; the reproducible card lacks nothing."""
-    assert s1.vague_plan_gaps() == ["metric", "seed", "baseline", "success_threshold", "summary"]
+    """The team's one-line plan lacks a cost-aware metric, a locked holdout, a seed, a baseline, a
+    threshold and an honest summary; the reproducible card lacks nothing."""
+    assert _vague_plan_gaps() == ["metric", "split", "seed", "baseline", "success_threshold", "summary"]
     assert s1.check_plan(s1.REPRODUCIBLE_CARD) == []
     empty = [gap.field for gap in s1.check_plan(s1.DesignCard())]
     assert empty == ["question", "target", "metric", "split", "seed", "baseline",
                      "success_threshold", "n_runs", "summary"]
+
+
+def test_comparing_several_runs_without_a_locked_holdout_is_a_split_gap():
+    """Several variants compared on the test rows need a locked holdout; one run does not."""
+    unlocked = replace(s1.REPRODUCIBLE_CARD, holdout_locked=False)
+    (gap,) = s1.check_plan(unlocked)
+    assert gap.field == "split"
+    assert "several variants are compared on the test rows" in gap.problem and "locked holdout" in gap.problem
+    assert s1.check_plan(replace(unlocked, n_runs=1)) == []
+    assert s1.REPRODUCIBLE_CARD.holdout_locked and not s1.VAGUE_PLAN.holdout_locked
+
+
+def test_the_vague_plans_split_says_what_make_splits_does():
+    """The plan's text names the rows the code really uses for testing and training."""
+    splits = s1.make_splits(s1.loan_design_matrix().target, 42)
+    assert s1.VAGUE_PLAN.split == f"{len(splits.test)} random rows for testing, {len(splits.train)} for training"
 
 
 def test_check_plan_explains_unknown_and_unsuitable_choices():
@@ -166,10 +186,11 @@ def test_check_plan_explains_unknown_and_unsuitable_choices():
 def test_the_vague_plan_check_lists_exactly_what_check_plan_finds():
     """The multiple-choice check's answer is check_plan's output, and its prompt shows the plan."""
     check = _design_checks()["design-vague-plan"]
-    assert check["answer"] == s1.vague_plan_gaps()
+    assert check["answer"] == _vague_plan_gaps()
     for value in (s1.VAGUE_PLAN.question, s1.VAGUE_PLAN.target, s1.VAGUE_PLAN.metric,
                   s1.VAGUE_PLAN.split, s1.VAGUE_PLAN.summary, str(s1.VAGUE_PLAN.n_runs)):
         assert value in check["prompt"]
+    assert f"holdout_locked    = {str(s1.VAGUE_PLAN.holdout_locked).lower()}" in check["prompt"]
 
 
 def test_the_threshold_check_agrees_with_the_cost_matrix():
@@ -180,7 +201,7 @@ def test_the_threshold_check_agrees_with_the_cost_matrix():
 
 def test_baseline_is_the_cheaper_constant_policy():
     """With 30% bad risks, declining everyone (cost 1 × 0.7) beats approving everyone (5 × 0.3)."""
-    target = s1._design().target
+    target = s1.loan_design_matrix().target
     assert s1.baseline_expected_cost(target) == pytest.approx(0.7)
     assert s1.baseline_expected_cost(np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0])) == pytest.approx(0.5)
 
@@ -197,7 +218,8 @@ def test_side_by_side_has_both_teams_figures():
     assert list(table.columns) == ["figure", "irreproducible", "reproducible"]
     rows = table.set_index("figure")
     assert rows.loc["ROC AUC on the locked holdout", "irreproducible"] == f"{s1.locked_holdout_auc():.3f}"
-    assert rows.loc["reported ROC AUC", "irreproducible"].startswith(f"{s1.best_test_auc():.3f}")
+    announced = s1.forking_paths(s1.DEFAULT_SEED).irreproducible_reported_auc
+    assert rows.loc["reported ROC AUC", "irreproducible"].startswith(f"{announced:.3f}")
 
 
 _WORKER = """

@@ -4,7 +4,9 @@ and what a lone pickle can (not) say."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
+import time
 import tomllib
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from case_study import codes, data, paths, pipelines
 from case_study import stage4_legacy as s4
 from case_study.errors import DataIntegrityError, ManifestError
-from case_study.hashing import sha256_file
+from case_study.hashing import sha256_file, sha256_model
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_manifest_records_every_required_key(manifest):
 def test_manifest_hashes_name_the_data_the_code_and_the_library_versions(manifest, run):
     """The manifest cites the verified data hash, a hash of the case study's code and the versions."""
     assert manifest["data_sha256"] == data.german_credit_sha256()
-    assert s4._is_sha256(manifest["code_version"]["sha256"])
+    assert s4.is_sha256(manifest["code_version"]["sha256"])
     assert "pipelines.py" in manifest["code_version"]["files"]
     assert set(manifest["environment"]["packages"]) == set(s4.TRACKED_PACKAGES)
     assert manifest["model_sha256"] == run.model_sha256
@@ -194,7 +196,47 @@ def test_a_manifest_missing_keys_names_them(manifest):
 def test_params_the_library_rejects_are_a_manifest_error(manifest):
     """A parameter value scikit-learn refuses is reported as a manifest problem, not a crash."""
     with pytest.raises(ManifestError, match="rejected"):
-        s4.rebuild_from_manifest(s4.with_field(manifest, "params.n_estimators", "many"))
+        s4.rebuild_from_manifest(s4.with_field(manifest, "params.criterion", "magic"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("params.n_estimators", 2**31 - 1, "'params.n_estimators' must be a whole number from 1 to 500"),
+        ("params.n_estimators", 0, "from 1 to 500"),
+        ("params.n_estimators", "many", "from 1 to 500; found 'many'"),
+        ("params.n_estimators", 100.0, "whole number"),
+        ("params.n_estimators", True, "whole number"),
+        ("params.max_depth", 51, "'params.max_depth' must be a whole number from 1 to 50 or null"),
+        ("params.max_depth", 0, "from 1 to 50"),
+        ("params.min_samples_leaf", 101, "'params.min_samples_leaf' must be a whole number from 1 to 100"),
+        ("params.n_jobs", -1, "'params.n_jobs' must be a whole number from 1 to 2"),
+        ("params.max_leaf_nodes", 10, "Unknown parameter 'max_leaf_nodes'"),
+        ("seed", -1, "'seed' must be a whole number from 0 to 2\\*\\*32 - 1"),
+        ("seed", 2**32, "'seed' must be a whole number from 0"),
+    ],
+)
+def test_out_of_range_fields_are_refused_before_any_training(manifest, field, value, message):
+    """A manifest cannot ask the server for a huge forest: the allowed range is named, fast."""
+    started = time.perf_counter()
+    with pytest.raises(ManifestError, match=message):
+        s4.with_field(manifest, field, value)
+    with pytest.raises(ManifestError, match=message):
+        s4.rebuild_with_change(manifest, field, value)
+    # The same manifest edited by hand, not through with_field, is refused by the rebuild.
+    edited = json.loads(json.dumps(manifest))
+    *parents, leaf = field.split(".")
+    (edited[parents[0]] if parents else edited)[leaf] = value
+    with pytest.raises(ManifestError, match=message):
+        s4.rebuild_run(edited)
+    assert time.perf_counter() - started < 0.5  # refused before a forest is grown
+
+
+def test_fields_inside_their_ranges_still_rebuild(manifest):
+    """The bounds leave room to explore: a small forest with a depth limit rebuilds fine."""
+    assert s4.with_field(manifest, "params.max_depth", None)["params"]["max_depth"] is None
+    run, _ = s4.rebuild_run(s4.with_field(s4.with_field(manifest, "params.n_estimators", 5), "params.max_depth", 3))
+    assert run.params["n_estimators"] == 5 and run.params["max_depth"] == 3
 
 
 def test_load_manifest_reports_a_missing_file_and_bad_json(tmp_path):
@@ -211,17 +253,40 @@ def test_written_model_file_hashes_to_the_manifest_and_names_an_edited_input(run
     """model.pkl beside the manifest is the recorded model, and exposes a later edit of params."""
     manifest_path, model_path = s4.write_run(run, tmp_path / "out")
     manifest = s4.load_manifest(manifest_path)
-    assert sha256_file(model_path) == manifest["model_sha256"]
-    assert s4.mismatches(s4.recorded_model_diffs(manifest, model_path)) == []
+    assert sha256_file(model_path) == manifest["model_file_sha256"]
+    assert sha256_model(pickle.loads(model_path.read_bytes())) == manifest["model_sha256"] == run.model_sha256
+    diffs = s4.recorded_model_diffs(manifest, model_path)
+    assert s4.mismatches(diffs) == []
+    assert {"model.pkl file sha256", "model.pkl content (model_sha256)", "params.n_estimators", "seed"} <= {
+        d.field for d in diffs}
     edited = s4.with_field(manifest, "params.n_estimators", 50)
     (diff,) = s4.mismatches(s4.recorded_model_diffs(edited, model_path))
     assert (diff.field, diff.expected, diff.actual) == ("params.n_estimators", 50, 100)
 
 
-def test_write_run_refuses_to_write_into_raw_data(run):
-    """Nothing is ever written into data/raw/."""
-    with pytest.raises(s4.UnsafeOutputError):
-        s4.write_run(run, paths.RAW_DIR / "runs")
+def test_a_model_file_that_is_not_the_recorded_one_is_never_unpickled(run, tmp_path, monkeypatch):
+    """Another file beside the manifest, or a manifest without the file's hash: one mismatch, file closed."""
+    manifest_path, model_path = s4.write_run(run, tmp_path / "out")
+    manifest = s4.load_manifest(manifest_path)
+    monkeypatch.setattr(s4.pickle, "loads", lambda blob: pytest.fail("unpickled an unchecked file"))
+    model_path.write_bytes(model_path.read_bytes() + b"\0")
+    (diff,) = s4.recorded_model_diffs(manifest, model_path)
+    assert diff.field == "model.pkl file sha256" and not diff.matches
+    unrecorded = {k: v for k, v in manifest.items() if k != "model_file_sha256"}
+    (diff,) = s4.recorded_model_diffs(unrecorded, model_path)
+    assert diff.expected == s4.ABSENT and not diff.matches
+
+
+@pytest.mark.parametrize("where", ["raw/runs", "", "runs", "raw"], ids=["raw-sub", "data", "data-sub", "raw"])
+def test_write_run_refuses_any_folder_inside_the_data_folder(run, where):
+    """`run --out data` must not overwrite data/manifest.json: the whole data folder is refused."""
+    before = paths.DATA_MANIFEST.read_bytes()
+    target = paths.DATA_DIR / where if where else paths.DATA_DIR
+    existed = target.exists()
+    with pytest.raises(s4.UnsafeOutputError, match="inside the data folder"):
+        s4.write_run(run, target)
+    assert paths.DATA_MANIFEST.read_bytes() == before
+    assert target.exists() == existed
 
 
 # --------------------------------------------------------------------------- model card

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from case_study import codes, pipelines
@@ -290,13 +291,49 @@ def test_monitoring_log_matches_byte_for_byte_across_processes(study):
 
 
 def test_vectorised_psi_matches_the_plain_psi(baseline, frame, run):
-    """The fast false-alarm PSI equals feature_psi computed on the same drawn rows."""
+    """The fast false-alarm PSI equals psi() on the same drawn training sample and batch."""
     pool = s5.false_alarm_pool(baseline, frame, run)
     fast = s5.unshifted_psi(pool, batch_size=120, draws=1, seed=11)[0]
-    rows = np.random.default_rng(11).integers(0, len(run.test_index), size=(1, 120))[0]
-    held_out = frame.loc[run.test_index].iloc[rows]
-    slow = [s5.feature_psi(p, held_out[p.name].to_numpy()) for p in baseline.features]
+    train = frame.drop(index=run.test_index)
+    assert pool.n_train == len(train) == baseline.n_train
+    rng = np.random.default_rng(11)
+    reference = train.iloc[rng.integers(0, len(train), size=(1, len(train)))[0]]
+    batch = train.iloc[rng.integers(0, len(train), size=(1, 120))[0]]
+    slow = [s5.psi(p.shares_of(reference[p.name].to_numpy()), p.shares_of(batch[p.name].to_numpy()))
+            for p in baseline.features]
     assert fast == pytest.approx(slow)
+
+
+def test_each_batch_size_draws_as_if_it_were_drawn_alone(baseline, frame, run):
+    """Several sizes at once give exactly what each size gives on its own (same seed)."""
+    pool = s5.false_alarm_pool(baseline, frame, run)
+    together = s5.unshifted_psi_by_size(pool, (60, 200), draws=5, seed=3)
+    for size in (60, 200):
+        assert np.array_equal(together[size], s5.unshifted_psi(pool, size, draws=5, seed=3))
+
+
+def test_false_alarm_pool_refuses_rows_the_baseline_was_not_built_from(baseline, frame, run):
+    """A pool must be the baseline's own training rows; another frame is refused."""
+    for other in (frame.iloc[:500], pd.concat([frame, frame.iloc[:10].set_axis(range(5000, 5010))])):
+        with pytest.raises(s5.MonitoringError, match="training rows"):
+            s5.false_alarm_pool(baseline, other, run)
+
+
+def test_the_simulated_false_alarms_agree_with_the_chi_squared_formula():
+    """No shift, both sides drawn from one population: simulation and (1/n + 1/m)·χ²(B−1) agree.
+
+    Drawing batches from the held-out rows against the fixed training baseline would add a
+    constant offset: at n = 1,000 its mean PSI would be more than twice the formula's.
+    """
+    samples = s5.false_alarm_samples(batch_sizes=(100, 150, 200, 300, 1000), draws=400)
+    column = samples.feature_names.index(s5.FALSE_ALARM_FEATURE)
+    bins = samples.n_bins[column]
+    for size, values in samples.psi.items():
+        expected_mean = (bins - 1) * (1 / size + 1 / samples.n_train)
+        assert values[:, column].mean() == pytest.approx(expected_mean, rel=0.1), size
+    table = s5.summarise_false_alarms(samples).set_index("batch_size")
+    for size in (100, 150, 200, 300):
+        assert abs(table.loc[size, "share_feature"] - table.loc[size, "share_formula"]) < 0.06, size
 
 
 def test_false_alarms_fall_as_batches_grow():

@@ -282,6 +282,17 @@ def test_invalid_answers_are_marked_so_the_ui_can_tell_them_apart(check, answer)
     assert result.details.get("invalid_answer") is True
 
 
+@pytest.mark.parametrize("check", (MULTIPLE, ORDERING, HANDS_ON), ids=lambda check: check.kind)
+def test_an_overlong_list_names_the_real_limit(check):
+    """A list longer than MAX_LIST_ITEMS is refused, and the message states that limit."""
+    answer = [check.option_keys[0]] * (checks.MAX_LIST_ITEMS + 1)
+    result = grade(check, answer, actual=ACTUAL.get(check.kind))
+    assert result.outcome is Outcome.FAILED and result.details == {"invalid_answer": True}
+    assert f"at most {checks.MAX_LIST_ITEMS} option keys" in result.feedback
+    assert f"got {checks.MAX_LIST_ITEMS + 1}" in result.feedback
+    assert f"at most {len(check.options)} " not in result.feedback
+
+
 def test_grading_is_pure_and_imports_nothing():
     """grade() never imports the function a check names, even for run-type kinds."""
     sys.modules.pop(FIXTURE_MODULE, None)

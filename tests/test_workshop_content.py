@@ -474,6 +474,24 @@ def test_loading_is_cached_until_a_file_changes(lessons):
     assert second.stage("intro").lesson.title == "Introductiom"
 
 
+def test_an_unchanged_course_is_recognised_without_reading_a_file(lessons, monkeypatch):
+    """Every page run asks for the course: files not edited moments ago are only stat-ed,
+    never read again, and an edit is still picked up."""
+    from workshop import content
+
+    monkeypatch.setattr(content, "_RACY_NS", -10**10)  # no file counts as just edited
+    first = load_course(lessons)
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or read_bytes(self))
+    assert load_course(lessons) is first
+    assert reads == []
+    edit(lessons, INTRO_LESSON, 'title = "Introduction"', 'title = "A longer introduction"')
+    second = load_course(lessons)
+    assert second is not first
+    assert second.stage("intro").lesson.title == "A longer introduction"
+
+
 def test_cache_notices_a_changed_function_module(tmp_path, monkeypatch):
     """Renaming a function a check names is noticed at once, without touching lessons/."""
     import workshop

@@ -565,6 +565,46 @@ def test_store_damaged_while_the_app_runs_recovers_on_the_next_write(tmp_path):
     assert [l.code for l in store.all_learners()] == [code]
 
 
+def test_reads_reuse_connections_instead_of_opening_one_each(tmp_path, monkeypatch):
+    """Every page run reads the store: after the first, reads open no new SQLite
+    connection (opening one cost a tenth of a page run)."""
+    store = ProgressStore(tmp_path)
+    code = store.create_learner("Ann").code
+    store.record_attempt(code, "why", "q1", "failed")
+    opened: list[object] = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k))
+    for _ in range(20):
+        assert store.progress_for(code)["q1"].attempts == 1
+        assert store.get_learner(code).display_name == "Ann"
+    store.record_attempt(code, "why", "q1", "passed")
+    assert opened == []
+
+
+def test_store_replaced_while_connections_are_pooled_is_noticed(tmp_path):
+    """If the file is replaced by junk while the app holds idle connections to the old
+    one, the next click still does not write into the old file: the junk is moved aside
+    and the attempt lands in the fresh store that every new reader sees."""
+    clock = Clock()
+    store = ProgressStore(tmp_path, now=clock)
+    code = store.create_learner("Ann").code
+    assert store.progress_for(code) == {}  # a read: now an idle connection is pooled
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\x00garbage" * 600)
+    for sidecar in tmp_path.glob(f"{STORE_FILENAME}-*"):
+        sidecar.unlink()
+    junk.replace(store.path)
+    clock.advance(minutes=1)
+    row = store.record_attempt(code, "why", "q1", "failed")
+    assert row.attempts == 1
+    moved = tmp_path / f"{STORE_FILENAME}.corrupt-20250301T090100Z"
+    assert moved.read_bytes() == b"\x00garbage" * 600
+    fresh = ProgressStore(tmp_path)
+    assert fresh.progress_for(code)["q1"].attempts == 1
+    store.close()
+    fresh.close()
+
+
 # ---------------------------------------------------------------------------------------
 # Display names and resume codes
 # ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from workshop.room import (
     as_records,
     check_figures,
     learner_label,
+    participants,
     recent_events,
     stage_completion,
     stuck_learners,
@@ -244,3 +245,19 @@ def test_naive_times_are_read_as_utc():
     learner = Learner("K7M4-X9QP", None, NOW, NOW - timedelta(minutes=3))
     rows = active_learners([learner], NOW.replace(tzinfo=None))
     assert [row.minutes_ago for row in rows] == [3.0]
+
+
+def test_only_learners_who_did_something_on_a_check_are_participants(room):
+    """Sessions that only opened the app — the instructor's own, a stray tab — are not
+    counted; a hint or a reveal alone is enough to count."""
+    store, codes = room
+    instructor = store.create_learner().code  # the router gives every session a learner
+    named_only = store.create_learner("Just Looking").code
+    hinted = store.create_learner().code
+    store.record_hint(hinted, "why", "why-a")
+    learners, progress = store.all_learners(), store.all_progress()
+    counted = [learner.code for learner in participants(learners, progress)]
+    assert counted == [learner.code for learner in learners
+                       if learner.code not in (instructor, named_only)]
+    assert set(counted) == set(codes.values()) | {hinted}
+    assert participants(learners, []) == []

@@ -287,7 +287,7 @@ def _as_keys(check: Check, answer: Any, empty: str) -> list[str]:
     ):
         raise _Invalid(f"Expected a list of option keys, got {_describe(answer)}. {empty}")
     if len(answer) > MAX_LIST_ITEMS:
-        raise _Invalid(f"Expected at most {len(check.options)} option keys, got {len(answer)}.")
+        raise _Invalid(f"Expected a list of at most {MAX_LIST_ITEMS} option keys, got {len(answer)}. {empty}")
     keys = list(answer)
     for key in keys:
         if not isinstance(key, str):

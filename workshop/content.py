@@ -6,7 +6,8 @@ it. ``load_course`` returns the :class:`Course`, or raises ``ContentError`` list
 
 Loading runs on every page, so it stays cheap: standard-library ``tomllib`` only, functions
 named by checks are found by reading their module's source with ``ast`` (never importing
-it, so no scikit-learn), and results are cached per content of the files involved.
+it, so no scikit-learn), and results are cached until a file involved changes (checked by
+``os.stat``, and by content for files edited moments ago).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import os
 import re
 import threading
+import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -352,7 +354,8 @@ class _Context:
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
     sources_readable: bool = False
-    module_files: set[str] = field(default_factory=set)
+    # Each module file a check names -> digest of the bytes this run read (None: unread).
+    module_files: dict[str, str | None] = field(default_factory=dict)
     module_cache: dict[str, Any] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
@@ -1247,12 +1250,13 @@ def _module_functions(ctx: _Context, module: str) -> dict[str, _Signature] | str
     origin = getattr(spec, "origin", None)
     if spec is None or not origin or not origin.endswith(".py"):
         return f"the module {module} does not exist (no {module.replace('.', '/')}.py)"
-    ctx.module_files.add(origin)
+    ctx.module_files.setdefault(origin, None)
     try:
         source = Path(origin).read_bytes()
     except OSError as error:
         return f"the module {module} cannot be read ({error.strerror})"
-    digest = hashlib.blake2b(source, digest_size=16).hexdigest()
+    digest = _digest_bytes(source)
+    ctx.module_files[origin] = digest
     cached = _SIGNATURES.get(origin)
     if cached is not None and cached[0] == digest:
         return cached[1]
@@ -1278,12 +1282,12 @@ def _module_functions(ctx: _Context, module: str) -> dict[str, _Signature] | str
 # --------------------------------------------------------------------- the whole run
 
 
-def _build(lessons_dir: Path) -> tuple[Course | None, list[Problem], set[str]]:
+def _build(lessons_dir: Path) -> tuple[Course | None, list[Problem], dict[str, str | None]]:
     ctx = _Context(lessons_dir)
     if not lessons_dir.is_dir():
         ctx.add(lessons_dir.as_posix(), "", "the lessons folder does not exist",
                 "pass the folder that holds course.toml (default: the project's lessons/)")
-        return None, ctx.problems, set()
+        return None, ctx.problems, {}
     importlib.invalidate_caches()  # a module added since the last run must be found
     _read_sources(ctx)
     read = _read_course_file(ctx)
@@ -1322,67 +1326,139 @@ def _build(lessons_dir: Path) -> tuple[Course | None, list[Problem], set[str]]:
     return course, ctx.problems, ctx.module_files
 
 
-# Loading runs on every page: keep the last result per folder, keyed by the bytes of every
-# lesson file and of every module a check names, so an edit is picked up at once.
-_CACHE: dict[str, tuple[str, tuple[str, ...], tuple, Course | None, tuple[Problem, ...]]] = {}
+# Loading runs on every page, so telling "nothing changed" must cost next to nothing: one
+# os.stat per lesson file and per module a check names (size, mtime_ns, ctime_ns, inode,
+# device), found in one scan of the lessons folder, and no file reads.
+#
+# Stat alone can miss an edit: timestamps only advance once per filesystem tick (a few ms on
+# ext4, up to 2 s on FAT), so a same-size rewrite within the tick of our read looks
+# unchanged (git's "racily clean" files). A file whose newer timestamp was that recent when
+# the cache entry was last verified is therefore compared by content as well; once it is
+# old enough, stat suffices again. ctime counts too: tools that restore an old mtime
+# (cp -p, rsync -t) cannot set it.
+_RACY_NS = 3_000_000_000
+_PACKAGES = ("case_study", "workshop")
+
+
+@dataclass
+class _Entry:
+    """One folder's cached result and what it was built from."""
+
+    lesson_stats: dict[str, tuple | None]
+    listing: tuple[str, ...]
+    module_stats: dict[str, tuple | None]
+    package_listings: tuple
+    digests: dict[str, str | None]  # files too recent for stat alone -> content digest
+    verified_ns: int  # wall clock just before the files were last found unchanged
+    course: Course | None
+    problems: tuple[Problem, ...]
+
+
+_CACHE: dict[str, _Entry] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _lessons_fingerprint(lessons_dir: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
+def _digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _digest_file(path: str) -> str | None:
+    try:
+        return _digest_bytes(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def _stat(path: str) -> tuple | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def _recent(stat: tuple | None, since_ns: int) -> bool:
+    """Whether a file's newest timestamp is too close to ``since_ns`` for stat alone."""
+    return stat is not None and max(stat[1], stat[2]) >= since_ns - _RACY_NS
+
+
+def _scan_lessons(lessons_dir: Path) -> tuple[dict[str, tuple | None], tuple[str, ...]]:
+    """The stat of every .toml/.md file in the lessons folder and its stage folders, and
+    the names of every entry there (so an added or removed file or folder counts)."""
     if not lessons_dir.is_dir():
-        return "missing"
+        return {}, ("missing",)
+    stats: dict[str, tuple | None] = {}
+    listing: list[str] = []
     stack = [lessons_dir]
     while stack:
         folder = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
+            listing.append(f"{folder}\0unreadable")
             continue
         for entry in entries:
-            digest.update(entry.path.encode() + b"\0")
+            listing.append(entry.path)
             if entry.is_dir() and folder == lessons_dir:
                 stack.append(Path(entry.path))
             elif entry.is_file() and entry.name.endswith((".toml", ".md")):
-                try:
-                    digest.update(Path(entry.path).read_bytes())
-                except OSError:
-                    digest.update(b"unreadable")
-    return digest.hexdigest()
+                stats[entry.path] = _stat(entry.path)
+    return stats, tuple(listing)
 
 
-def _module_stamps(module_files) -> tuple:
-    stamps = []
-    for origin in sorted(module_files):
+def _package_listings() -> tuple:
+    # A module added to an allowed package changes which names resolve.
+    listings = []
+    for package in _PACKAGES:
         try:
-            stamps.append((origin, hashlib.blake2b(Path(origin).read_bytes(),
-                                                   digest_size=16).hexdigest()))
+            listings.append(tuple(sorted(os.listdir(paths.PROJECT_ROOT / package))))
         except OSError:
-            stamps.append((origin, None))
-    # New modules in the allowed packages change which names resolve.
-    for package in ("case_study", "workshop"):
-        folder = paths.PROJECT_ROOT / package
-        try:
-            stamps.append((str(folder), tuple(sorted(os.listdir(folder)))))
-        except OSError:
-            stamps.append((str(folder), None))
-    return tuple(stamps)
+            listings.append(None)
+    return tuple(listings)
+
+
+def _unchanged(entry: _Entry, lesson_stats: dict, listing: tuple, now_ns: int) -> bool:
+    """Whether every watched file and folder is as the cached course was built from."""
+    if lesson_stats != entry.lesson_stats or listing != entry.listing:
+        return False
+    module_stats = {path: _stat(path) for path in entry.module_stats}
+    if module_stats != entry.module_stats or _package_listings() != entry.package_listings:
+        return False
+    recent = [path for path, stat in (*lesson_stats.items(), *module_stats.items())
+              if _recent(stat, entry.verified_ns)]
+    if any(_digest_file(path) != entry.digests.get(path) for path in recent):
+        return False
+    if recent:
+        # Content confirmed as of ``now_ns``: an edit from now on moves the timestamps.
+        with _CACHE_LOCK:
+            entry.verified_ns = max(entry.verified_ns, now_ns)
+    return True
 
 
 def _cached_build(lessons_dir) -> tuple[Course | None, tuple[Problem, ...]]:
     folder = Path(lessons_dir).resolve()
     key = str(folder)
-    fingerprint = _lessons_fingerprint(folder)
+    # Taken before any stat or read: whatever changes after it gets a newer timestamp.
+    now_ns = time.time_ns()
+    lesson_stats, listing = _scan_lessons(folder)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
-    if hit is not None and hit[0] == fingerprint and _module_stamps(hit[1]) == hit[2]:
-        return hit[3], hit[4]
+    if hit is not None and _unchanged(hit, lesson_stats, listing, now_ns):
+        return hit.course, hit.problems
+    # Recorded before the build reads anything, so an edit during the build is seen next
+    # time; modules are known only after it, so theirs are the digests the build read.
+    digests = {path: _digest_file(path) for path, stat in lesson_stats.items()
+               if _recent(stat, now_ns)}
+    package_listings = _package_listings()
     course, problems, module_files = _build(folder)
-    modules = tuple(sorted(module_files))
-    entry = (fingerprint, modules, _module_stamps(modules), course, tuple(problems))
+    module_stats = {path: _stat(path) for path in sorted(module_files)}
+    digests.update({path: module_files[path] for path, stat in module_stats.items()
+                    if _recent(stat, now_ns)})
+    entry = _Entry(lesson_stats, listing, module_stats, package_listings, digests, now_ns,
+                   course, tuple(problems))
     with _CACHE_LOCK:
         _CACHE[key] = entry
-    return course, entry[4]
+    return course, entry.problems
 
 
 def validate_course(lessons_dir: Path | str = LESSONS_DIR) -> list[Problem]:
@@ -1400,7 +1476,7 @@ def validate_course(lessons_dir: Path | str = LESSONS_DIR) -> list[Problem]:
 
 
 def load_course(lessons_dir: Path | str = LESSONS_DIR) -> Course:
-    """Load the course (cached per content of the files; cheap to call on every page).
+    """Load the course (cached until a lesson or check module changes; cheap on every page).
 
     Args:
         lessons_dir: the folder holding ``course.toml`` (default: the project's ``lessons/``).

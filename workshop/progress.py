@@ -2,9 +2,10 @@
 share safely, and that survives a server restart.
 
 The store is anonymous: a learner is a resume code (``K7M4-X9QP``) and an optional
-display name. Every write runs in its own short ``BEGIN IMMEDIATE`` transaction on a fresh
-connection, so one ``ProgressStore`` object may be used from any thread; a lock held by
-another writer is waited for (SQLite's busy timeout) and then retried, never dropped.
+display name. Every write runs in its own short ``BEGIN IMMEDIATE`` transaction on a
+connection borrowed from a small pool of idle ones (one thread at a time, never shared
+mid-transaction), so one ``ProgressStore`` object may be used from any thread; a lock held
+by another writer is waited for (SQLite's busy timeout) and then retried, never dropped.
 A store that is not readable as a workshop store is moved aside, never deleted, and a
 fresh one is started, with a message in ``store.warnings``.
 
@@ -62,6 +63,10 @@ DISPLAY_NAME_MAX = 40
 _MAX_MARKS_PER_CHARACTER = 4
 
 _T = TypeVar("_T")
+
+# Idle connections kept for reuse: opening one (and setting its pragmas) cost about a tenth
+# of a page run, paid on every read. More threads than this at once simply open more.
+_POOL_SIZE = 16
 
 
 class ProgressStoreError(WorkshopError, CaseStudyError):
@@ -387,6 +392,13 @@ class ProgressStore:
         self.lock_timeout = lock_timeout
         self._recover_lock = threading.Lock()
         self._keeper: sqlite3.Connection | None = None
+        # Idle connections as (generation, file identity, connection). A connection is
+        # reused only while the generation is unchanged (bumped when the file is moved
+        # aside, re-opened or closed) and the path still names the file it was opened on
+        # (another process may have moved a damaged store aside).
+        self._pool: list[tuple[int, tuple[int, int], sqlite3.Connection]] = []
+        self._pool_lock = threading.Lock()
+        self._generation = 0
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -401,7 +413,10 @@ class ProgressStore:
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves; timeout= is SQLite's
         # busy timeout, so a briefly locked store is waited for inside SQLite first.
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        # check_same_thread=False: a pooled connection may serve another thread next time;
+        # the pool hands it to one thread at a time.
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
+                               check_same_thread=False)
         # NORMAL is durable across a crashed or restarted app in WAL mode; only a power
         # cut can lose the last commits, and it avoids an fsync per learner click.
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -576,9 +591,50 @@ class ProgressStore:
         keeper, self._keeper = self._keeper, None
         if keeper is not None:
             keeper.close()
+        with self._pool_lock:
+            # Connections lent out now are closed when they come back (stale generation).
+            self._generation += 1
+            idle, self._pool = self._pool, []
+        for _, _, conn in idle:
+            conn.close()
+
+    def _identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the file at ``self.path`` now, or None if there is none."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_dev, info.st_ino
+
+    def _borrow(self) -> tuple[sqlite3.Connection, int, tuple[int, int] | None]:
+        """An idle pooled connection to the current file, else a new one; with the
+        generation and file identity to give it back under."""
+        identity = self._identity()
+        stale = []
+        borrowed = None
+        with self._pool_lock:
+            generation = self._generation
+            while self._pool:
+                entry = self._pool.pop()
+                if identity is not None and entry[:2] == (generation, identity):
+                    borrowed = entry[2]
+                    break
+                stale.append(entry[2])
+        for conn in stale:
+            conn.close()
+        return (borrowed or self._connect()), generation, identity
+
+    def _give_back(self, conn: sqlite3.Connection, generation: int,
+                   identity: tuple[int, int] | None) -> None:
+        with self._pool_lock:
+            if (identity is not None and generation == self._generation
+                    and len(self._pool) < _POOL_SIZE):
+                self._pool.append((generation, identity, conn))
+                return
+        conn.close()
 
     def close(self) -> None:
-        """Close the store's idle connection (optional; the store stays usable)."""
+        """Close the store's idle connections (optional; the store stays usable)."""
         self._release()
 
     def _move_aside(self) -> Path:
@@ -618,10 +674,10 @@ class ProgressStore:
 
     def _transact(self, work: Callable[[sqlite3.Connection], _T], what: str,
                   write: bool = True) -> _T:
-        """Run ``work(conn)`` in one transaction on a new connection, with retries."""
+        """Run ``work(conn)`` in one transaction on a pooled connection, with retries."""
 
         def attempt() -> _T:
-            conn = self._connect()
+            conn, generation, identity = self._borrow()
             try:
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
@@ -631,9 +687,12 @@ class ProgressStore:
                     if conn.in_transaction:
                         conn.rollback()
                     raise
-                return result
-            finally:
+            except BaseException:
+                # After any failure the connection is not trusted again: closed, not pooled.
                 conn.close()
+                raise
+            self._give_back(conn, generation, identity)
+            return result
 
         recovered = False
         while True:

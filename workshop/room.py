@@ -138,6 +138,24 @@ def _label(names: Mapping[str, str], code: str) -> str:
     return names.get(code) or learner_label(code)
 
 
+def participants(learners: Iterable[Learner],
+                 progress: Iterable[CheckProgress]) -> list[Learner]:
+    """The learners who have recorded at least one action on a check: an attempt, a hint
+    or a reveal (each leaves a progress row), in the order given.
+
+    Every browser session that opens the app gets a learner — the instructor's own
+    session, a second tab, a page opened by mistake — so the room counts only these.
+
+    Args:
+        learners: rows from ``ProgressStore.all_learners()``.
+        progress: rows from ``ProgressStore.all_progress()``.
+    Returns:
+        The learners with at least one progress row.
+    """
+    acted = {row.learner_code for row in progress}
+    return [learner for learner in learners if learner.code in acted]
+
+
 def active_learners(learners: Iterable[Learner], now: datetime,
                     window: timedelta = DEFAULT_WINDOW) -> list[ActiveLearner]:
     """Learners last seen within ``window`` before ``now`` (the edge counts as active).

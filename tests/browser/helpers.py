@@ -148,11 +148,11 @@ def open_room_tab(page: Page, instructor_code: str) -> None:
         timeout=LOAD_TIMEOUT)
     # Locked: nothing about the room is on the page before the code is given.
     expect(main(page).get_by_label("Instructor code")).to_be_visible(timeout=LOAD_TIMEOUT)
-    expect(main(page).get_by_text("Learners in the store")).to_have_count(0)
+    expect(main(page).get_by_text("Learners with progress")).to_have_count(0)
     main(page).get_by_label("Instructor code").fill(instructor_code)
     main(page).get_by_role("button", name="Unlock", exact=True).click()
     main(page).get_by_role("tab", name="Room", exact=True).click()
-    expect(main(page).get_by_text("Learners in the store")).to_be_visible(timeout=LOAD_TIMEOUT)
+    expect(main(page).get_by_text("Learners with progress")).to_be_visible(timeout=LOAD_TIMEOUT)
     settle(page)
 
 

@@ -263,3 +263,40 @@ def test_the_welcome_page_does_not_import_scikit_learn(team_lessons):
         done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_scikit_learn_is_imported_in_the_background_after_the_first_stage_page():
+    """Welcome then Stage 0, in a fresh process: the welcome page starts nothing; once
+    Stage 0 has drawn (it needs no scikit-learn) the stage modules are imported in a
+    background thread, so Stage 1 no longer pays for them. After the first page, and again
+    after those imports, what is loaded is frozen out of the garbage collector's walks."""
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "from streamlit.util import calc_hash\n"
+        "from workshop.ui import warmup\n"
+        f"at = AppTest.from_file({str(PROJECT_ROOT / 'app.py')!r}, default_timeout=60).run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert warmup.started() is None, 'the welcome page started the warm-up'\n"
+        "assert 'sklearn' not in sys.modules\n"
+        "import gc\n"
+        "after_first_page = gc.get_freeze_count()\n"
+        "assert after_first_page > 50_000, after_first_page  # Streamlit's objects, frozen\n"
+        "at._page_hash = calc_hash('why')\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "thread = warmup.started()\n"
+        "assert thread is not None and thread.daemon, 'Stage 0 did not start the warm-up'\n"
+        "thread.join(120)\n"
+        "assert not thread.is_alive() and warmup.failures() == {}, warmup.failures()\n"
+        "missing = [m for m in warmup.STAGE_MODULES + ('sklearn',) if m not in sys.modules]\n"
+        "assert not missing, missing\n"
+        "assert gc.get_freeze_count() > after_first_page, 'the imported modules were not frozen'\n"
+        "assert warmup.start() is thread, 'a second stage page started a second thread'\n"
+        "print('OK')\n"
+    )
+    env = {**os.environ, "WORKSHOP_LESSONS_DIR": str(PROJECT_ROOT / "lessons")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]

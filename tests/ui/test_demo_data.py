@@ -38,6 +38,9 @@ def test_running_the_leaks_draws_leaky_and_clean_scores_over_seeds():
     """The leakage comparison runs on demand and charts both versions of three steps."""
     at = _new_demo()
     before = len(at.get("vega_lite_chart"))
+    assert not any("mean ROC AUC" in m.label for m in at.metric)
+    assert at.button(key="data-run-leaks").label == "Run the three leaks on every seed"
+    assert any("Predict first" in c.value and "Run the three leaks on every seed" in c.value for c in at.caption)
     at.button(key="data-run-leaks").click().run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == before + 1

@@ -19,6 +19,11 @@ def _run() -> AppTest:
     return AppTest.from_function(_demo, default_timeout=TIMEOUT).run()
 
 
+def _run_false_alarms() -> AppTest:
+    """The demo after the learner pressed "Run the false-alarm study"."""
+    return _run().button(key="deployment-run-false-alarms").click().run()
+
+
 def _metric(at: AppTest, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
@@ -32,9 +37,34 @@ def test_demo_renders_both_sides_without_error():
     assert "Irreproducible" in headings and "Reproducible" in headings
 
 
+def test_the_false_alarm_figures_stay_closed_until_the_study_is_run():
+    """Before "Run the false-alarm study", neither the share at 100 applicants and 0.10 nor the
+    threshold for 5% is on the page (two checks ask to predict them); a caption says so."""
+    from case_study.stage5_deployment import false_alarm_percent_batch_100, psi_threshold_batch_100
+
+    at = _run()
+    assert not at.exception and not at.error
+    assert not any(m.label.startswith("False alarms") for m in at.metric)
+    assert not any("threshold near" in c.value for c in at.caption)
+    assert not any('"share' in chart.proto.spec for chart in at.get("vega_lite_chart"))
+    assert at.button(key="deployment-run-false-alarms").label == "Run the false-alarm study"
+    assert any("Predict first" in c.value and "Run the false-alarm study" in c.value for c in at.caption)
+    shown = "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+    assert f"{psi_threshold_batch_100():.3f}" not in shown
+    assert f"{false_alarm_percent_batch_100():.1f}%" not in shown
+
+    at.button(key="deployment-run-false-alarms").click().run()
+    assert not at.exception
+    assert _metric(at, "False alarms on credit_amount") == f"{false_alarm_percent_batch_100():.1f}%"
+    assert any(f"threshold near {psi_threshold_batch_100():.3f}" in c.value for c in at.caption)
+    at.run()  # it stays open, and the button has gone
+    assert _metric(at, "False alarms on credit_amount")
+    assert "deployment-run-false-alarms" not in [button.key for button in at.button]
+
+
 def test_demo_draws_the_monitoring_charts_with_threshold_rules():
     """The learner sees approval rate, PSI per feature with its alert rule, predictions, labels, false alarms."""
-    at = _run()
+    at = _run_false_alarms()
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
     assert len(specs) >= 7
     text = json.dumps(specs)
@@ -63,7 +93,7 @@ def test_demo_points_out_months_where_only_the_labels_show_the_change():
 
 def test_moving_the_batch_size_slider_changes_the_false_alarm_share():
     """A learner drags the batch size up and sees fewer false alarms."""
-    at = _run()
+    at = _run_false_alarms()
     small = _metric(at, "False alarms on credit_amount")
     at.slider(key="deployment-batch-size").set_value(800).run()
     assert not at.exception
@@ -74,7 +104,7 @@ def test_moving_the_batch_size_slider_changes_the_false_alarm_share():
 
 def test_raising_the_threshold_lowers_the_false_alarm_share():
     """A learner raises the PSI threshold and sees fewer false alarms at the same batch size."""
-    at = _run()
+    at = _run_false_alarms()
     before = _metric(at, "False alarms on credit_amount")
     at.select_slider(key="deployment-threshold").set_value(0.30).run()
     assert not at.exception

@@ -1,5 +1,6 @@
-"""Stage 1 demo: both teams draw with charts; the holdout stays closed until opened; "run again"
-adds an unrecorded split; check_plan lists the team plan's gaps on demand."""
+"""Stage 1 demo: both teams draw with charts; the holdout stays closed until opened (and then
+stays open); "run again" adds an unrecorded split; check_plan lists the team plan's gaps on
+demand, after a caption asks for the check's answer first."""
 
 from __future__ import annotations
 
@@ -41,18 +42,31 @@ def test_demo_renders_both_columns_with_a_chart_each_and_the_holdout_closed():
     assert len(_chart_rows(at, 0)) == 20
     assert "Announced: best test ROC AUC of 20" in _labels(at)
     assert not any("holdout" in label for label in _labels(at))
+    assert at.button(key="design-open-holdout").label == "Open the locked holdout"
+    assert any("Predict first" in c.value and "Open the locked holdout" in c.value for c in at.caption)
 
 
 def test_opening_the_holdout_shows_the_gap_and_the_seed_charts():
     """Opening the locked holdout reveals both teams' holdout scores and the charts over seeds."""
     at = _new_demo()
-    at.toggle(key="design-open-holdout").set_value(True).run()
+    at.button(key="design-open-holdout").click().run()
     assert not at.exception
     assert "The same variant on the locked holdout" in _labels(at)
     assert "Locked holdout, opened once: expected cost" in _labels(at)
     assert len(at.get("vega_lite_chart")) == 4
     seeds = json.loads(at.get("vega_lite_chart")[3].proto.spec)
     assert "column" in seeds["encoding"]  # real and shuffled labels side by side
+
+
+def test_the_opened_holdout_stays_open_on_later_runs():
+    """Opened once, the holdout stays open for the session: the button is gone, the scores stay."""
+    at = _new_demo()
+    at.button(key="design-open-holdout").click().run()
+    at.button(key="design-run-again").click().run()
+    assert not at.exception
+    assert at.session_state["design-holdout-opened"] is True
+    assert "The same variant on the locked holdout" in _labels(at)
+    assert "design-open-holdout" not in [button.key for button in at.button]
 
 
 def test_run_again_announces_a_number_from_an_unrecorded_split():
@@ -70,7 +84,12 @@ def test_check_plan_lists_the_team_plans_gaps_on_demand():
     at = _new_demo()
     shown = " ".join(m.value for m in at.markdown)
     assert "**success_threshold**" not in shown
+    assert at.button(key="design-check-team-plan").label == "Run check_plan on the team's plan"
+    assert any("Answer the check below" in c.value and "Run check_plan on the team's plan" in c.value
+               for c in at.caption)
     at.button(key="design-check-team-plan").click().run()
     shown = " ".join(m.value for m in at.markdown)
-    for field in ("metric", "seed", "baseline", "success_threshold", "summary"):
+    for field in ("metric", "split", "seed", "baseline", "success_threshold", "summary"):
         assert f"**{field}**" in shown
+    at.run()  # and they stay listed on later runs
+    assert "**success_threshold**" in " ".join(m.value for m in at.markdown)

@@ -1,5 +1,5 @@
-"""The Stage 4 demo: the pickle alone, the manifest and its rebuild, one changed field, the
-model card."""
+"""The Stage 4 demo: the pickle alone, the manifest and its rebuild, one changed field (only
+values a rebuild accepts), the model card behind "Show the model card"."""
 
 from __future__ import annotations
 
@@ -74,10 +74,59 @@ def test_retraining_the_pickle_gives_another_model(at):
     assert "Retrain 1:" in texts(at) and "✗ differs" in texts(at)
 
 
+def test_the_model_card_stays_closed_until_shown_and_names_its_button(at):
+    """Before the learner presses "Show the model card", no interval is on the page (a check
+    asks to predict the under-25 one); a caption says to commit that prediction first."""
+    from case_study.stage4_legacy import under_25_interval_width
+
+    assert not at.get("vega_lite_chart")
+    assert not at.get("download_button")
+    assert at.button(key="legacy-show-card").label == "Show the model card"
+    assert any("Predict first" in c.value and "Show the model card" in c.value for c in at.caption)
+    assert f"{under_25_interval_width():.3f}" not in texts(at)
+    at.button(key="legacy-show-card").click().run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 1
+    at.run()  # it stays open on later runs, and the button has gone
+    assert len(at.get("vega_lite_chart")) == 1
+    assert "legacy-show-card" not in [button.key for button in at.button]
+
+
+def test_the_seed_change_asks_for_the_prediction_first_and_shows_the_diff(at):
+    """The seed change (a check asks how many fields it moves) runs only when the learner
+    presses "Rebuild with this change", under a caption asking for the prediction first."""
+    from case_study.stage4_legacy import fields_changed_by_seed
+
+    assert any("Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption)
+    assert at.button(key="legacy-change-run").label == "Rebuild with this change"
+    assert not any("compared fields differ" in m.value for m in at.markdown)
+    at.button(key="legacy-change-run").click().run()  # the field starts at "seed"
+    assert not at.exception
+    assert f"**{int(fields_changed_by_seed())}** of" in texts(at)
+    assert not any("Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("field", ["seed", "params.n_estimators", "params.max_depth", "params.min_samples_leaf"])
+def test_each_field_input_accepts_only_what_a_rebuild_accepts(at, field):
+    """The number input of each field is bounded by the case study's own limits, so the
+    learner cannot type a value the rebuild would refuse."""
+    from case_study import stage4_legacy as s4
+
+    at.selectbox(key="legacy-change-field").set_value(field).run()
+    box = at.number_input(key=f"legacy-change-value-{field}")
+    if field == "seed":
+        expected = s4.SEED_LIMITS
+    else:
+        expected = s4.PARAM_LIMITS[field.removeprefix("params.")][:2]
+    assert (box.min, box.max) == expected
+    assert f"{expected[0]}–{expected[1]}" in box.label
+
+
 def test_model_card_charts_group_intervals_and_states_the_attribute_9_caveat(at):
     """The card's chart carries group sizes and intervals; the attribute-9 caveat is shown."""
     from case_study import codes
 
+    at.button(key="legacy-show-card").click().run()
     (chart,) = at.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["facet"]["row"]["field"] == "factor"  # age band, foreign worker, attribute 9

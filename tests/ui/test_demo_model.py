@@ -70,6 +70,8 @@ def test_seed_shopping_appears_on_demand():
     """Seed shopping stays hidden until asked for (so learners can predict first), then shows 20 seeds."""
     at = _new_demo()
     assert not any("claims" in m.label for m in at.metric)
+    assert at.button(key="model-seed-shopping").label == "Try 20 split seeds"
+    assert any("Predict first" in c.value and "Try 20 split seeds" in c.value for c in at.caption)
     at.button(key="model-seed-shopping").click().run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 3

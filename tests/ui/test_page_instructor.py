@@ -131,7 +131,7 @@ def test_right_code_opens_every_tab_and_the_room_shows_the_learners(monkeypatch,
     text = _page_text(at)
     assert SEEDED_NAME in text and OTHER_NAME in text
     learners = {metric.label: metric.value for metric in at.metric}
-    assert int(learners["Learners in the store"]) >= 2
+    assert int(learners[page.LEARNERS_LABEL]) == 2  # the two seeded learners, not this session
     stuck = next(frame.value for frame in at.dataframe if "failed tries" in frame.value)
     assert list(stuck["learner"]) == [SEEDED_NAME]
     assert list(stuck["check"]) == [check.id]
@@ -158,3 +158,38 @@ def test_names_never_reach_a_session_that_has_not_unlocked(monkeypatch, seeded_r
         assert not at.exception, url_path
         text = _page_text(at)
         assert SEEDED_NAME not in text and OTHER_NAME not in text, url_path
+
+
+def test_the_instructors_own_session_is_not_counted_as_a_learner(monkeypatch, seeded_room):
+    """The router gives every session a learner, the instructor's too; the room counts only
+    learners who have done something on a check, so the instructor is not one of them."""
+    at = _submit_code(_instructor_page(monkeypatch), CODE)
+    at.session_state[page.TAB_KEY] = "Room"
+    at = at.run()
+    assert not at.exception
+    store = ProgressStore()
+    instructor = at.query_params["code"]
+    assert store.get_learner(instructor) is not None  # the session does have a learner row
+    assert len(store.all_learners()) == 3
+    counts = {metric.label: int(metric.value) for metric in at.metric}
+    assert counts[page.LEARNERS_LABEL] == 2
+    assert counts["Active in the last 10 minutes"] == 2
+    active = next(frame.value for frame in at.dataframe if "last seen (min ago)" in frame.value)
+    assert sorted(active["learner"]) == sorted([SEEDED_NAME, OTHER_NAME])
+    assert any("(1 right now)" in caption.value for caption in at.caption)
+
+
+def test_the_room_lists_every_check_before_anyone_has_answered(monkeypatch):
+    """At the very start (nobody has answered yet) the room's check table is already there,
+    at zero, so the first answers show up in place."""
+    at = _submit_code(_instructor_page(monkeypatch), CODE)
+    at.session_state[page.TAB_KEY] = "Room"
+    at = at.run()
+    assert not at.exception
+    counts = {metric.label: int(metric.value) for metric in at.metric}
+    assert counts[page.LEARNERS_LABEL] == 0 and counts["Active in the last 10 minutes"] == 0
+    assert any("No learners to count yet" in info.value for info in at.info)
+    checks = next(frame.value for frame in at.dataframe if "pass rate" in frame.value)
+    course = load_course(lessons_dir())
+    assert list(checks["check"]) == [check.id for check in course.checks]
+    assert set(checks["attempted"]) == {0}

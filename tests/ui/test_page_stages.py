@@ -1,9 +1,11 @@
 """Every page of the shipped course runs and shows what it promises: the welcome page, each
-stage (principle, both demo columns, a chart, its checks), and the wrap-up."""
+stage (principle, both demo columns, a chart, its checks, and every demo button a check's
+prompt names), and the wrap-up."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 
 import pytest
 
@@ -16,6 +18,13 @@ COURSE = load_course(lessons_dir())  # the same folder the app reads
 STAGES = [stage for stage in COURSE.stages if stage.id != "wrap-up"]
 # The stages whose demo the project ships; a stage a team adds may have none.
 SHIPPED_DEMOS = {"why", "design", "data", "model", "legacy", "deployment"}
+# How a check's prompt names the demo button that opens what it asks to predict.
+PRESS = re.compile(r'press\s+"([^"]+)"')
+
+
+def _named_buttons(stage) -> list[str]:
+    """The demo buttons the stage's check prompts name, in order, each once."""
+    return list(dict.fromkeys(label for check in stage.checks for label in PRESS.findall(check.prompt)))
 
 
 def _texts(elements) -> list[str]:
@@ -60,6 +69,16 @@ def test_stage_page_shows_principle_demo_lesson_tabs_and_checks(app, stage):
     if has_demo:
         subheaders = _texts(at.subheader)
         assert "Irreproducible" in subheaders and "Reproducible" in subheaders
+        # A figure a check asks to predict waits behind a button the check's prompt names.
+        for check in stage.checks:
+            if str(getattr(check.kind, "value", check.kind)) == "predict_then_run":
+                assert PRESS.search(check.prompt), f"{check.id} should name the demo button to press"
+        for label in _named_buttons(stage):
+            buttons = [button for button in at.button if button.label == label]
+            assert buttons, f"no demo button {label!r} on /{stage.id}"
+            buttons[0].click().run()
+            assert not at.exception, at.exception
+            assert not _texts(at.error), _texts(at.error)
         if stage.number >= 1:
             assert at.get("vega_lite_chart"), "stages 1–5 chart their demo"
     assert [tab.label for tab in at.tabs][:3] == ["Checklist", "Tools", "Metrics"]

@@ -38,3 +38,29 @@ def test_front_matter_is_optional_and_a_missing_title_falls_back():
     """A team's welcome.md without front matter still works, titled by the course."""
     parsed = parse_welcome("## Hello\n\nText.", fallback_title="Our course")
     assert (parsed.title, parsed.body, parsed.meta) == ("Our course", "## Hello\n\nText.", {})
+
+
+def test_the_minutes_per_stage_table_lists_every_format_and_stage():
+    """The welcome page's "Minutes per stage" table has a row per format and a column per
+    stage, with the minutes course.toml gives."""
+    from workshop.content import load_course
+    from workshop.ui.lesson_view import lessons_dir
+    from workshop.ui.welcome import agenda_rows
+    from tests.ui.helpers import new_app
+
+    at = new_app().run()
+    assert not at.exception
+    rows = agenda_rows(load_course(lessons_dir()))
+    table = next(md.value for md in at.markdown if md.value.startswith("| Format |"))
+    lines = table.splitlines()
+    assert lines[0] == "| " + " | ".join(rows[0]) + " |"
+    assert lines[1] == "|" + "---|" * len(rows[0])
+    assert lines[2:] == ["| " + " | ".join(row.values()) + " |" for row in rows]
+
+
+def test_markdown_table_cells_cannot_break_the_table():
+    """A title with a pipe or a line break stays inside its cell."""
+    from workshop.ui.welcome import markdown_table
+
+    assert markdown_table([{"a|b": "x\ny|z"}]) == "| a\\|b |\n|---|\n| x y\\|z |"
+    assert markdown_table([]) == ""

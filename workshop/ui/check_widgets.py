@@ -18,6 +18,7 @@ import streamlit as st
 from case_study.errors import CaseStudyError
 from workshop import checks as engine
 from workshop.errors import WorkshopError
+from workshop.ui.last_resort import show_unexpected
 
 PASSED, FAILED, REVEALED, NOT_ATTEMPTED = "passed", "failed", "revealed", "not_attempted"
 FINISHED = frozenset({PASSED, REVEALED})
@@ -186,7 +187,9 @@ def _run_computation(check) -> float | None:
         return actual
     except (CaseStudyError, WorkshopError) as error:
         st.error(f"The computation could not run. {error}")
-        return None
+    except Exception as error:  # the last resort: the rest of the page still draws
+        show_unexpected("The computation", error)
+    return None
 
 
 def _grade(check, kind: str, answer: Answer, ui: dict):
@@ -207,6 +210,8 @@ def _grade(check, kind: str, answer: Answer, ui: dict):
         return engine.grade(check, answer.value)
     except (CaseStudyError, WorkshopError) as error:
         st.error(f"This check could not be graded. {error}")
+    except Exception as error:  # the last resort: nothing is recorded, the page still draws
+        show_unexpected("Grading this check", error)
     return None
 
 

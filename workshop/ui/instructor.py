@@ -44,6 +44,7 @@ CLOCK_REFRESH_SECONDS = 1
 # Events older than this are not read for the room view: a room's session is at most a day.
 EVENTS_LOOKBACK = timedelta(hours=12)
 ACTIVE_ONLY, EVERYONE = "Active in the last 10 minutes", "Everyone in the store"
+LEARNERS_LABEL = "Learners with progress"
 
 # Bigger type for a projector, scoped to the projector container (its key becomes the
 # CSS class ``st-key-instructor-projector``); no outside fonts, only sizes.
@@ -353,25 +354,34 @@ def render_room_figures(course) -> None:
     """The room's figures, read fresh from the shared store every few seconds."""
     store = session.get_store()
     now = _now()
-    learners = store.all_learners()
+    everyone = store.all_learners()
     progress = store.all_progress()
     events = store.events_since(now - EVENTS_LOOKBACK)
+    # Every browser session gets a learner when it opens the app, this instructor's own
+    # included: the room counts only learners who have done something on a check.
+    learners = room.participants(everyone, progress)
     active = room.active_learners(learners, now)
     active_codes = {row.code for row in active}
     scope = st.session_state.get(ROOM_SCOPE_KEY, ACTIVE_ONLY)
     counted = [learner for learner in learners
                if scope == EVERYONE or learner.code in active_codes]
-    stuck = room.stuck_learners(learners, progress, events, now)
+    stuck = room.stuck_learners(everyone, progress, events, now)
     st.caption(f"Updated {now.astimezone():%H:%M:%S}; refreshes every "
                f"{ROOM_REFRESH_SECONDS} s.")
 
     here, total, stuck_count = st.columns(3)
     here.metric("Active in the last 10 minutes", len(active))
-    total.metric("Learners in the store", len(learners))
+    total.metric(LEARNERS_LABEL, len(learners))
     stuck_count.metric("Look stuck", len(stuck))
+    waiting = len(everyone) - len(learners)
+    st.caption(
+        "Counted: learners who have answered a check, asked for a hint or revealed an answer "
+        "— not sessions that only opened the app, such as an instructor's own"
+        + (f" ({waiting} right now)." if waiting else "."))
     if not counted:
-        st.info("No learners to count yet. Learners appear here once they open the app.")
-        return
+        # The tables below still show every check, at zero, so a first answer appears in place.
+        st.info("No learners to count yet. Learners appear here once they answer a check, "
+                "ask for a hint or reveal an answer.")
 
     names = _stage_names(course)
     stage_checks = _stage_checks(course)
@@ -433,11 +443,11 @@ def _completion_chart(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
         x=alt.X("share:Q", title="share of learners who finished the stage",
                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
-        tooltip=["stage", "complete", "learners",
+        tooltip=[alt.Tooltip("stage"), alt.Tooltip("complete"), alt.Tooltip("learners"),
                  alt.Tooltip("share:Q", format=".0%")],
     )
     # The count next to each bar: an empty bar still says "0 of 30".
-    labels = base.mark_text(align="left", dx=4).encode(text="count:N")
+    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("count:N"))
     return (base.mark_bar() + labels).properties(height=alt.Step(28))
 
 
@@ -448,8 +458,8 @@ def _pass_rate_chart(frame: pd.DataFrame, order: list[str]) -> alt.Chart:
         y=alt.Y("check:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
         color=alt.Color("stage:N", title="stage", legend=alt.Legend(orient="bottom",
                                                                     labelLimit=320)),
-        tooltip=["stage", "check", "attempted", "passed",
-                 alt.Tooltip("pass rate:Q", format=".0%"), "median attempts",
+        tooltip=[alt.Tooltip("stage"), alt.Tooltip("check"), alt.Tooltip("attempted"), alt.Tooltip("passed"),
+                 alt.Tooltip("pass rate:Q", format=".0%"), alt.Tooltip("median attempts"),
                  alt.Tooltip("hint use:Q", format=".0%")],
     ).properties(height=alt.Step(22))
 

@@ -33,10 +33,10 @@ def lessons_dir() -> Path:
 def current_course():
     """The course, loaded once per lessons folder and edit.
 
-    ``workshop.content.load_course`` keeps the parsed course per folder, keyed by the bytes
-    of every lesson file and of every module a check names, so a page run costs a few small
-    file reads and an edit is picked up at once. A Streamlit cache on top would only go
-    stale on those module edits.
+    ``workshop.content.load_course`` keeps the parsed course per folder until a lesson file
+    or a module a check names changes (one ``os.stat`` each, and a content comparison for
+    files edited moments ago), so a page run reads no file and an edit is picked up at once.
+    A Streamlit cache on top would only go stale on those module edits.
 
     Returns:
         the ``Course``, or None after drawing an ``st.error`` that lists every problem

@@ -9,7 +9,8 @@ import importlib.util
 import streamlit as st
 
 from case_study.errors import CaseStudyError
-from workshop.ui import check_widgets, lesson_view, session, sidebar
+from workshop.ui import check_widgets, lesson_view, session, sidebar, warmup
+from workshop.ui.last_resort import show_unexpected
 
 DEMOS_PACKAGE = "workshop.ui.demos"
 
@@ -22,17 +23,28 @@ def demo_module_name(stage_id: str) -> str:
 def render_demo(stage_id: str) -> bool:
     """Run the stage's demo if it has one (a stage a team adds has none).
 
+    Before each draw the raw files the demo reads (its ``DATA_FILES``; every file the data
+    manifest lists when it names none) are hashed again: the demos cache their results for
+    the life of the server, so without this a file changed under a running server would be
+    noticed only after a restart. A refusal, or any other failure, is shown as an
+    ``st.error`` and the rest of the page still draws.
+
     Returns:
-        True when a demo was drawn.
+        True when the stage has a demo (drawn, or refused with an error).
     """
     name = demo_module_name(stage_id)
     if not name.rsplit(".", 1)[1].isidentifier() or importlib.util.find_spec(name) is None:
         return False
     try:
+        from case_study.data import verify_raw_files  # pandas: not needed on the welcome page
+
         module = importlib.import_module(name)
+        verify_raw_files(names=getattr(module, "DATA_FILES", None))
         module.render()
     except CaseStudyError as error:
         st.error(f"The demo of this stage could not run. {error}")
+    except Exception as error:  # the last resort: the checks and the navigation still draw
+        show_unexpected("The demo of this stage", error)
     return True
 
 
@@ -82,3 +94,6 @@ def render(stage_id: str | None) -> None:
     lesson_view.render_further_reading(stage.lesson)
     st.divider()
     render_navigation(course, stage.id)
+    # Last, once the page is drawn: the next stages' imports (scikit-learn) start in the
+    # background while the learner reads (see workshop/ui/warmup.py).
+    warmup.start()

@@ -68,7 +68,7 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
                             scale=alt.Scale(domain=list(OUTCOME_COLOURS),
                                             range=list(OUTCOME_COLOURS.values())),
                             legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=["Stage", "Outcome", "count()"],
+            tooltip=[alt.Tooltip("Stage"), alt.Tooltip("Outcome"), alt.Tooltip("count()")],
         )
         # A fixed height (28 px a stage): a discrete "step" height makes Vega drop
         # Streamlit's fit-to-width and warn in the browser console.

@@ -8,16 +8,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from case_study import codes
+from case_study import codes, paths
 from case_study import data as case_data
 from case_study import stage2_data as s2
 from case_study.pipelines import DEFAULT_SEED
-from workshop.ui.widgets import friendly_errors, short_hash, show_source, side_by_side
+from workshop.ui.widgets import GREEN, GREY, RED, friendly_errors, predict_first, short_hash, show_source, side_by_side
+
+# The raw files this demo reads: the stage page re-verifies them before every draw.
+DATA_FILES = (paths.GERMAN_CREDIT,)
 
 RUN_LEAKS_KEY = "data-run-leaks"
 LEAKS_SHOWN_KEY = "data-leaks-shown"
-
-RED, GREEN, GREY = "#d62728", "#2ca02c", "#9e9e9e"
+# The check "data-predict-selection-gain" names this button in its prompt.
+RUN_LEAKS_LABEL = "Run the three leaks on every seed"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -49,7 +52,7 @@ def _update_chart(update: s2.UpstreamUpdate) -> alt.Chart:
                     scale=alt.Scale(domain=[round(low, 2), round(high, 2)])),
             y=alt.Y("run:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
             color=alt.Color("file:N", legend=None, scale=alt.Scale(domain=["original", "updated"], range=[GREY, RED])),
-            tooltip=["run", alt.Tooltip("roc_auc:Q", format=".4f")],
+            tooltip=[alt.Tooltip("run"), alt.Tooltip("roc_auc:Q", format=".4f")],
         )
         .properties(height=140)
     )
@@ -113,7 +116,7 @@ def _leakage_chart(table: pd.DataFrame) -> alt.Chart:
             y=alt.Y("roc_auc:Q", title="ROC AUC on the test rows", scale=alt.Scale(zero=False)),
             color=alt.Color("version:N", title=None, scale=alt.Scale(range=[RED, GREEN])),
             column=alt.Column("title:N", title=None, sort=[leak.title for leak in s2.LEAKS]),
-            tooltip=["title", "seed", "version", alt.Tooltip("roc_auc:Q", format=".4f")],
+            tooltip=[alt.Tooltip("title"), alt.Tooltip("seed"), alt.Tooltip("version"), alt.Tooltip("roc_auc:Q", format=".4f")],
         )
         .properties(height=220, width=200)
     )
@@ -124,7 +127,7 @@ def _leakage_section() -> None:
     st.write(
         f"Three steps, each run the wrong way and the right way on {len(s2.LEAKAGE_SEEDS)} split seeds. "
         f"For feature selection, {s2.NOISE_FEATURES} random columns are added, and {s2.SELECTED_FEATURES} "
-        "columns are kept. Predict first (the checks below), then run it."
+        "columns are kept."
     )
     left, right = side_by_side(
         "Wrong: each step fitted on all rows, then the split.",
@@ -135,9 +138,11 @@ def _leakage_section() -> None:
             show_source(leak.leaky, label=f"Show the code: {leak.title}")
         with right:
             show_source(leak.clean, label=f"Show the code: {leak.title}, done right")
-    if st.button("Run the three leaks on every seed", key=RUN_LEAKS_KEY):
-        st.session_state[LEAKS_SHOWN_KEY] = True
-    if not st.session_state.get(LEAKS_SHOWN_KEY):
+    if not predict_first(
+        RUN_LEAKS_LABEL, key=RUN_LEAKS_KEY, state_key=LEAKS_SHOWN_KEY,
+        before="Predict first: a check below asks how much the leaky selection gains. Commit your "
+               f"prediction there, then press {RUN_LEAKS_LABEL}.",
+    ):
         return
     with st.spinner("Training both versions of three pipelines on every seed…"):
         table = _leakage(s2.LEAKAGE_SEEDS)

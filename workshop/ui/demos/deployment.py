@@ -7,9 +7,18 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from case_study import pipelines
+from case_study import paths, pipelines
 from case_study import stage5_deployment as s5
-from workshop.ui.widgets import friendly_errors, short_hash, show_source, side_by_side
+from workshop.ui.widgets import (friendly_errors, inline_data, predict_first, short_hash, show_source,
+                                 side_by_side, vega_spec)
+
+# The raw files this demo reads: the stage page re-verifies them before every draw.
+DATA_FILES = (paths.GERMAN_CREDIT,)
+
+FALSE_ALARMS_KEY = "deployment-run-false-alarms"
+FALSE_ALARMS_SHOWN_KEY = "deployment-false-alarms-shown"
+# Named in the prompts of the checks "deployment-false-alarms" and "deployment-threshold".
+FALSE_ALARMS_LABEL = "Run the false-alarm study"
 
 # Batch sizes for the false-alarm curve; the slider's value is marked on it.
 CURVE_SIZES = (50, 100, 150, 200, 300, 400, 500, 600, 800, 1000)
@@ -34,6 +43,36 @@ def _false_alarms(batch_sizes: tuple[int, ...], threshold: float) -> pd.DataFram
     return s5.summarise_false_alarms(samples, threshold)
 
 
+# The charts are pure functions of the cached study (or of the slider values), so each is
+# built and validated once and kept as a Vega-Lite spec: drawing it is then cheap, where
+# st.altair_chart would convert and validate all seven again on every click on the page.
+@st.cache_data(show_spinner=False, max_entries=8)
+def _study_charts(batch_size: int, stream_seed: int, model_seed: int) -> dict[str, dict]:
+    study = _study(batch_size, stream_seed, model_seed)
+    return {
+        "approval": vega_spec(_approval_chart(study.without_baseline, None)),
+        "psi": vega_spec(_psi_chart(study)),
+        "prediction": vega_spec(_prediction_chart(study)),
+        "approval_vs_baseline": vega_spec(_approval_chart(study.without_baseline, study.baseline.approval_rate)),
+        "roc_auc": vega_spec(_labelled_chart(study, "roc_auc", "ROC AUC")),
+        "expected_cost": vega_spec(_labelled_chart(study, "expected_cost", "cost per applicant")),
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _baseline_sha256(batch_size: int, stream_seed: int, model_seed: int) -> str:
+    return _study(batch_size, stream_seed, model_seed).baseline.sha256()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _false_alarm_spec(batch_size: int, threshold: float) -> dict:
+    return vega_spec(_false_alarm_chart(_false_alarms(CURVE_SIZES, threshold), batch_size, threshold))
+
+
+def _study_key(study: s5.DeploymentStudy) -> tuple[int, int, int]:
+    return study.batch_size, study.stream_seed, study.model_seed
+
+
 def _month_axis() -> alt.X:
     return alt.X("month:Q", title="month", scale=alt.Scale(domain=[1, s5.N_MONTHS]), axis=alt.Axis(tickMinStep=1))
 
@@ -41,20 +80,20 @@ def _month_axis() -> alt.X:
 def _rule(value: float, colour: str, label: str) -> alt.Chart:
     frame = pd.DataFrame({"value": [value], "label": [label]})
     return (
-        alt.Chart(frame)
+        alt.Chart(inline_data(frame))
         .mark_rule(color=colour, strokeDash=[6, 3])
-        .encode(y="value:Q", tooltip=["label:N", "value:Q"])
+        .encode(y=alt.Y("value:Q"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q")])
     )
 
 
 def _approval_chart(table: pd.DataFrame, baseline: float | None) -> alt.Chart:
     line = (
-        alt.Chart(table)
+        alt.Chart(inline_data(table))
         .mark_line(point=True)
         .encode(
             x=_month_axis(),
             y=alt.Y("approval_rate:Q", title="approval rate", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
-            tooltip=["month:Q", alt.Tooltip("approval_rate:Q", format=".1%"), "n:Q"],
+            tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("approval_rate:Q", format=".1%"), alt.Tooltip("n:Q")],
         )
     )
     if baseline is None:
@@ -70,7 +109,7 @@ def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
     flagged = set(worst[worst > s5.PSI_WARN].index)
     table["series"] = [f if f in flagged else "other features" for f in table["feature"]]
     lines = (
-        alt.Chart(table)
+        alt.Chart(inline_data(table))
         .mark_line(point=True, opacity=0.85)
         .encode(
             x=_month_axis(),
@@ -84,8 +123,8 @@ def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
                 ),
                 legend=alt.Legend(orient="bottom", columns=3, labelLimit=160),
             ),
-            detail="feature:N",
-            tooltip=["month:Q", "feature:N", alt.Tooltip("psi:Q", format=".3f")],
+            detail=alt.Detail("feature:N"),
+            tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("feature:N"), alt.Tooltip("psi:Q", format=".3f")],
         )
     )
     rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(s5.PSI_WARN, "orange", "warn (moderate)")
@@ -95,12 +134,12 @@ def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
 def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
     table = pd.DataFrame({"month": [r.month for r in study.records], "prediction_psi": [r.prediction_psi for r in study.records]})
     line = (
-        alt.Chart(table)
+        alt.Chart(inline_data(table))
         .mark_line(point=True, color="purple")
         .encode(
             x=_month_axis(),
             y=alt.Y("prediction_psi:Q", title="PSI of P(bad)"),
-            tooltip=["month:Q", alt.Tooltip("prediction_psi:Q", format=".3f")],
+            tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("prediction_psi:Q", format=".3f")],
         )
     )
     rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(s5.PSI_WARN, "orange", "warn (moderate)")
@@ -110,12 +149,12 @@ def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
 def _labelled_chart(study: s5.DeploymentStudy, metric: str, title: str) -> alt.Chart:
     table = s5.labelled_frame(study.records)
     line = (
-        alt.Chart(table)
+        alt.Chart(inline_data(table))
         .mark_line(point=True)
         .encode(
             x=alt.X("for_month:Q", title="month of the decisions", scale=alt.Scale(domain=[1, s5.N_MONTHS])),
             y=alt.Y(f"{metric}:Q", title=title, scale=alt.Scale(zero=False)),
-            tooltip=["for_month:Q", "known_in_month:Q", "n:Q", alt.Tooltip(f"{metric}:Q", format=".3f")],
+            tooltip=[alt.Tooltip("for_month:Q"), alt.Tooltip("known_in_month:Q"), alt.Tooltip("n:Q"), alt.Tooltip(f"{metric}:Q", format=".3f")],
         )
     )
     return (line + _rule(study.baseline.metrics[metric], "grey", "baseline (held-out rows)")).properties(height=200)
@@ -130,16 +169,16 @@ def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -
     long = curve.melt(id_vars=["batch_size"], value_vars=list(names), var_name="series", value_name="share")
     long["series"] = long["series"].map(names)
     lines = (
-        alt.Chart(long)
+        alt.Chart(inline_data(long))
         .mark_line(point=True)
         .encode(
             x=alt.X("batch_size:Q", title="applicants per batch (n)"),
             y=alt.Y("share:Q", title=f"share with PSI > {threshold:.2f}", axis=alt.Axis(format="%")),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", columns=1, labelLimit=300)),
-            tooltip=["series:N", "batch_size:Q", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[alt.Tooltip("series:N"), alt.Tooltip("batch_size:Q"), alt.Tooltip("share:Q", format=".1%")],
         )
     )
-    marker = alt.Chart(pd.DataFrame({"batch_size": [batch_size]})).mark_rule(color="black").encode(x="batch_size:Q")
+    marker = alt.Chart(inline_data(pd.DataFrame({"batch_size": [batch_size]}))).mark_rule(color="black").encode(x=alt.X("batch_size:Q"))
     return (lines + marker).properties(height=380)
 
 
@@ -164,7 +203,7 @@ def _irreproducible(left, study: s5.DeploymentStudy) -> None:
     low = table.loc[table["approval_rate"].idxmin()]
     with left:
         st.markdown("**Approval rate per month** — the one figure anyone looks at.")
-        st.altair_chart(_approval_chart(table, None), width="stretch")
+        st.vega_lite_chart(spec=_study_charts(*_study_key(study))["approval"], width="stretch")
         st.markdown(
             f"In month {int(low['month'])} only {low['approval_rate']:.1%} of applicants were approved. "
             "**Why?** Were the applicants different, or the model, or the world? "
@@ -181,16 +220,17 @@ def _irreproducible(left, study: s5.DeploymentStudy) -> None:
 
 def _reproducible(right, study: s5.DeploymentStudy) -> None:
     baseline = study.baseline
+    charts = _study_charts(*_study_key(study))
     with right:
         st.markdown(
-            f"Baseline {short_hash(baseline.sha256())} recorded from {baseline.n_train} training rows "
+            f"Baseline {short_hash(_baseline_sha256(*_study_key(study)))} recorded from {baseline.n_train} training rows "
             f"and {baseline.n_holdout} held-out rows, tied to model {short_hash(baseline.model_sha256)}."
         )
         st.markdown("**Input drift: PSI per feature**, with the warn and alert levels fixed in the design card.")
-        st.altair_chart(_psi_chart(study), width="stretch")
+        st.vega_lite_chart(spec=charts["psi"], width="stretch")
         st.markdown("**Prediction drift** (PSI of P(bad)) **and approval rate** against the baseline.")
-        st.altair_chart(_prediction_chart(study), width="stretch")
-        st.altair_chart(_approval_chart(study.without_baseline, baseline.approval_rate), width="stretch")
+        st.vega_lite_chart(spec=charts["prediction"], width="stretch")
+        st.vega_lite_chart(spec=charts["approval_vs_baseline"], width="stretch")
         lowest = min(study.records, key=lambda r: r.approval_rate)
         st.markdown(
             f"Month {lowest.month}, approval {lowest.approval_rate:.1%}: the comparison names "
@@ -201,8 +241,8 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
             f"**Labelled performance**, arriving {s5.LABEL_DELAY_MONTHS} month after the decisions "
             "(dashed: the baseline's held-out value)."
         )
-        st.altair_chart(_labelled_chart(study, "roc_auc", "ROC AUC"), width="stretch")
-        st.altair_chart(_labelled_chart(study, "expected_cost", "cost per applicant"), width="stretch")
+        st.vega_lite_chart(spec=charts["roc_auc"], width="stretch")
+        st.vega_lite_chart(spec=charts["expected_cost"], width="stretch")
         delay = s5.LABEL_DELAY_MONTHS
         st.caption("The latest month's outcomes are not in yet." if delay == 1 else f"The latest {delay} months' outcomes are not in yet.")
         quiet_but_worse = _stable_inputs_worse_labels(study)
@@ -226,11 +266,28 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
         show_source(s5.monitor_stream, "Show the code: monthly comparison")
 
 
+def _false_alarm_figures(controls, chart, batch_size: int, threshold: float) -> None:
+    point = _false_alarms((batch_size,), threshold).iloc[0]
+    with controls:
+        st.metric(
+            f"False alarms on {s5.FALSE_ALARM_FEATURE}",
+            f"{point['share_feature']:.1%}",
+            help=f"Share of {s5.FALSE_ALARM_DRAWS} unshifted batches whose PSI exceeds the threshold.",
+        )
+        st.metric("False alarms on any of the 20 features", f"{point['share_any']:.1%}")
+        st.caption(
+            f"Formula: {point['share_formula']:.1%}. For 5% false alarms on {s5.FALSE_ALARM_FEATURE} "
+            f"at this batch size, set the threshold near {point['psi_95']:.3f}."
+        )
+    with chart:
+        st.vega_lite_chart(spec=_false_alarm_spec(batch_size, threshold), width="stretch")
+
+
 def _false_alarm_section() -> None:
     with st.container(border=True):
         st.subheader("Which threshold for which batch size?")
         st.caption(
-            "Batches drawn from held-out applicants with no shift at all, compared with the baseline. "
+            "Batches drawn from the very applicants the baseline describes (the training rows), with no shift at all. "
             "Every alarm here is a false alarm."
         )
         controls, chart = st.columns([1, 2], gap="medium")
@@ -245,22 +302,20 @@ def _false_alarm_section() -> None:
                 format_func=lambda t: f"{t:.2f}",
                 key="deployment-threshold",
             )
-        with friendly_errors("The false-alarm study"):
-            point = _false_alarms((batch_size,), threshold).iloc[0]
-            curve = _false_alarms(CURVE_SIZES, threshold)
-            with controls:
-                st.metric(
-                    f"False alarms on {s5.FALSE_ALARM_FEATURE}",
-                    f"{point['share_feature']:.1%}",
-                    help=f"Share of {s5.FALSE_ALARM_DRAWS} unshifted batches whose PSI exceeds the threshold.",
-                )
-                st.metric("False alarms on any of the 20 features", f"{point['share_any']:.1%}")
-                st.caption(
-                    f"Formula: {point['share_formula']:.1%}. For 5% false alarms on {s5.FALSE_ALARM_FEATURE} "
-                    f"at this batch size, set the threshold near {point['psi_95']:.3f}."
-                )
+            # The share at the default batch size and threshold, and the threshold for 5%, are
+            # what two checks ask the learner to predict.
+            shown = predict_first(
+                FALSE_ALARMS_LABEL, key=FALSE_ALARMS_KEY, state_key=FALSE_ALARMS_SHOWN_KEY,
+                before="Predict first: two checks below ask how often the alarm fires on unshifted batches "
+                       "of 100, and which threshold fires in 5% of them. Commit both predictions there, then "
+                       f"press {FALSE_ALARMS_LABEL}.",
+            )
+        if not shown:
             with chart:
-                st.altair_chart(_false_alarm_chart(curve, batch_size, threshold), width="stretch")
+                st.info(f"The false alarms for every batch size appear here once you press {FALSE_ALARMS_LABEL}.")
+        else:
+            with friendly_errors("The false-alarm study"):
+                _false_alarm_figures(controls, chart, batch_size, threshold)
         show_source(s5.unshifted_psi, "Show the code: unshifted batches")
 
 

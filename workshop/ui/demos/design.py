@@ -10,17 +10,24 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from case_study import paths
 from case_study import stage1_design as s1
 from case_study.pipelines import DEFAULT_SEED
-from workshop.ui.widgets import friendly_errors, show_source, side_by_side
+from workshop.ui.widgets import GREEN, GREY, RED, friendly_errors, predict_first, show_source, side_by_side
+
+# The raw files this demo reads: the stage page re-verifies them before every draw.
+DATA_FILES = (paths.GERMAN_CREDIT,)
 
 OPEN_HOLDOUT_KEY = "design-open-holdout"
+HOLDOUT_OPENED_KEY = "design-holdout-opened"
+# The checks "design-predict-holdout" and "design-predict-shuffled" name this button.
+OPEN_HOLDOUT_LABEL = "Open the locked holdout"
 RUN_AGAIN_KEY = "design-run-again"
 RUNS_KEY = "design-unrecorded-runs"
 CHECK_PLAN_KEY = "design-check-team-plan"
 PLAN_CHECKED_KEY = "design-team-plan-checked"
-
-RED, GREEN, GREY = "#d62728", "#2ca02c", "#9e9e9e"
+# The check "design-vague-plan" names this button in its prompt.
+CHECK_PLAN_LABEL = "Run check_plan on the team's plan"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -58,13 +65,13 @@ def _variant_dots(scores: pd.DataFrame, value: str, title: str, chosen: str, col
             x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=domain)),
             y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
             color=alt.Color("chosen:N", legend=None, scale=alt.Scale(domain=[False, True], range=[GREY, colour])),
-            tooltip=["variant", alt.Tooltip(f"{value}:Q", format=".3f")],
+            tooltip=[alt.Tooltip("variant"), alt.Tooltip(f"{value}:Q", format=".3f")],
         )
         .properties(height=420)
     )
     if baseline is None:
         return dots
-    rule = alt.Chart(pd.DataFrame({"baseline": [baseline]})).mark_rule(strokeDash=[4, 4]).encode(x="baseline:Q")
+    rule = alt.Chart(pd.DataFrame({"baseline": [baseline]})).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("baseline:Q"))
     return dots + rule
 
 
@@ -94,7 +101,7 @@ def _left(run: s1.ForkingPaths, holdout_open: bool) -> None:
             alt.Chart(runs).mark_circle(size=90, color=RED).encode(
                 x=alt.X("announced_auc:Q", title="announced ROC AUC, unrecorded splits", scale=alt.Scale(zero=False)),
                 y=alt.Y("run:O", title="run"),
-                tooltip=["run", alt.Tooltip("announced_auc:Q", format=".3f"), "variant"],
+                tooltip=[alt.Tooltip("run"), alt.Tooltip("announced_auc:Q", format=".3f"), alt.Tooltip("variant")],
             ).properties(height=120),
             width="stretch",
         )
@@ -135,10 +142,10 @@ def _test_vs_holdout(run: s1.ForkingPaths) -> alt.LayerChart:
         x=alt.X("test_auc:Q", title="ROC AUC on the test set (used to choose)", scale=alt.Scale(domain=[low, high])),
         y=alt.Y("holdout_auc:Q", title="ROC AUC on the locked holdout", scale=alt.Scale(domain=[low, high])),
         color=alt.Color("announced:N", title="announced", scale=alt.Scale(domain=[False, True], range=[GREY, RED])),
-        tooltip=["variant", alt.Tooltip("test_auc:Q", format=".3f"), alt.Tooltip("holdout_auc:Q", format=".3f")],
+        tooltip=[alt.Tooltip("variant"), alt.Tooltip("test_auc:Q", format=".3f"), alt.Tooltip("holdout_auc:Q", format=".3f")],
     )
     diagonal = alt.Chart(pd.DataFrame({"x": [low, high], "y": [low, high]})).mark_line(strokeDash=[4, 4]).encode(
-        x="x:Q", y="y:Q")
+        x=alt.X("x:Q"), y=alt.Y("y:Q"))
     return (points + diagonal).properties(height=320)
 
 
@@ -154,7 +161,7 @@ def _over_seeds(table: pd.DataFrame) -> alt.Chart:
             y=alt.Y("roc_auc:Q", title="ROC AUC of the announced variant", scale=alt.Scale(zero=False)),
             color=alt.Color("scored_on:N", title=None, scale=alt.Scale(range=[GREY, RED])),
             column=alt.Column("labels:N", title=None),
-            tooltip=["labels", "seed", "chosen", "scored_on", alt.Tooltip("roc_auc:Q", format=".3f")],
+            tooltip=[alt.Tooltip("labels"), alt.Tooltip("seed"), alt.Tooltip("chosen"), alt.Tooltip("scored_on"), alt.Tooltip("roc_auc:Q", format=".3f")],
         )
         .properties(height=240, width=260)
     )
@@ -182,9 +189,12 @@ def render() -> None:
         if RUNS_KEY not in st.session_state:
             st.session_state[RUNS_KEY] = []
         run = _forking(DEFAULT_SEED)
-        holdout_open = st.toggle(
-            "Open the locked holdout", key=OPEN_HOLDOUT_KEY,
-            help="Predict first: the checks below ask what the holdout will show.",
+        # A button, not a toggle: the holdout is opened once, and stays open for the session
+        # (a toggle's state is dropped when the learner visits another page).
+        holdout_open = predict_first(
+            OPEN_HOLDOUT_LABEL, key=OPEN_HOLDOUT_KEY, state_key=HOLDOUT_OPENED_KEY,
+            before="Predict first: two checks below ask what the locked holdout will show. Commit your "
+                   f"predictions there, then press {OPEN_HOLDOUT_LABEL}.",
         )
         left, right = side_by_side(
             f"No written plan. {len(s1.VARIANTS)} variants, each scored on the test set "
@@ -199,9 +209,12 @@ def render() -> None:
         show_source(s1.run_both_teams, label="Show the code: both teams' procedures")
         show_source(s1.build_pipeline, label="Show the code: one variant's Pipeline")
 
-        if st.button("Run check_plan on the team's plan", key=CHECK_PLAN_KEY):
-            st.session_state[PLAN_CHECKED_KEY] = True
-        if st.session_state.get(PLAN_CHECKED_KEY):
+        # check_plan lists exactly the fields the check on the team's plan asks for.
+        if predict_first(
+            CHECK_PLAN_LABEL, key=CHECK_PLAN_KEY, state_key=PLAN_CHECKED_KEY,
+            before="Answer the check below on the team's plan first (which fields would a reviewer send "
+                   f"back?), then press {CHECK_PLAN_LABEL}.",
+        ):
             for gap in s1.check_plan(s1.VAGUE_PLAN):
                 st.markdown(f"- **{gap.field}** — {gap.problem}")
 

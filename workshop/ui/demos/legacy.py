@@ -12,16 +12,24 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from case_study import codes, pipelines
+from case_study import codes, paths, pipelines
 from case_study import stage4_legacy as s4
-from case_study.data import load_german_credit
 from case_study.hashing import sha256_file
-from workshop.ui.widgets import friendly_errors, short_hash, show_source, side_by_side
+from workshop.ui.widgets import (friendly_errors, inline_data, loan_data, predict_first, short_hash, show_source,
+                                 side_by_side, vega_spec)
+
+# The raw files this demo reads: the stage page re-verifies them before every draw.
+DATA_FILES = (paths.GERMAN_CREDIT,)
 
 PICKLE_KEY = "legacy-pickle"
 RETRAINS_KEY = "legacy-retrains"
 REBUILT_KEY = "legacy-rebuilt"
 CHANGE_KEY = "legacy-change"
+CARD_KEY = "legacy-show-card"
+CARD_SHOWN_KEY = "legacy-card-shown"
+# Named in the prompts of the checks "legacy-seed-change" and "legacy-interval-under-25".
+CHANGE_LABEL = "Rebuild with this change"
+CARD_LABEL = "Show the model card"
 
 # Fields a learner may change, with the value the control starts from.
 CHANGEABLE: dict[str, int] = {
@@ -30,20 +38,24 @@ CHANGEABLE: dict[str, int] = {
     "params.max_depth": 5,
     "params.min_samples_leaf": 5,
 }
+
+
+def value_range(field: str) -> tuple[int, int]:
+    """The whole numbers a rebuild accepts for a changeable field (the case study's own
+    limits, SEED_LIMITS and PARAM_LIMITS), so the input cannot even take another value."""
+    if field == "seed":
+        return s4.SEED_LIMITS
+    low, high, _ = s4.PARAM_LIMITS[field.removeprefix("params.")]
+    return low, high
 STATUS_MARK = {"unknown": "✗ unknown", "partly": "◐ partly", "yes": "✓ yes"}
 FACTOR_TITLES = {"age_band": "age band", "foreign_worker": "foreign worker", "personal_status_sex": "attribute 9"}
-
-
-@st.cache_data(show_spinner=False, max_entries=1)
-def _loan_data() -> pd.DataFrame:
-    return load_german_credit()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _reproducible(seed: int, n_boot: int) -> tuple[dict, s4.ModelCard]:
     """One seeded training: its manifest and its model card (a pure function of the seed)."""
-    frame = _loan_data()
-    run = pipelines.train_reproducible(frame, seed=seed)
+    frame = loan_data()
+    run = pipelines.reproducible_run(seed)  # shared with Stage 5 and the checks: read only
     return s4.build_run_manifest(run), s4.model_card(run, frame, seed=seed, n_boot=n_boot)
 
 
@@ -60,18 +72,21 @@ def _changed(manifest_json: str, field: str, value: int) -> list[dict]:
 
 def _interrogate_fresh_pickle(manifest: dict, card: s4.ModelCard) -> dict:
     """Train the way the team did, save model_final_v2.pkl, and ask it every question."""
-    run = pipelines.train_irreproducible(_loan_data())
+    run = pipelines.train_irreproducible(loan_data())
     with tempfile.TemporaryDirectory() as tmp:
         path = s4.write_legacy_pickle(Path(tmp), run.model)
         answers = s4.legacy_questions(path, manifest, card)
-        return {"sha": sha256_file(path), "kib": path.stat().st_size / 1024, "answers": [asdict(a) for a in answers]}
+        # The file's hash names the file on disk; the model's content hash is what a retrain
+        # is compared with (pickle bytes also depend on object identity, not only content).
+        return {"sha": sha256_file(path), "model_sha": run.model_sha256, "kib": path.stat().st_size / 1024,
+                "answers": [asdict(a) for a in answers]}
 
 
 def _diff_frame(rows: list[dict]) -> pd.DataFrame:
     """The diff for reading: hashes cut to 16 characters so both columns fit."""
     table = s4.diff_table([s4.FieldDiff(r["field"], r["expected"], r["actual"]) for r in rows])
     for column in ("recorded", "found"):
-        table[column] = [v[:16] + "…" if s4._is_sha256(v) else v for v in table[column]]
+        table[column] = [v[:16] + "…" if s4.is_sha256(v) else v for v in table[column]]
     return table.rename(columns={"found": "rebuilt"})
 
 
@@ -99,14 +114,14 @@ def _irreproducible(box, manifest: dict, card: s4.ModelCard) -> None:
         st.markdown("No model card: nobody knows how it does for any group.")
         if st.button("Retrain it the way the team did", key="legacy-retrain"):
             with friendly_errors("Retraining"):
-                run = pipelines.train_irreproducible(_loan_data())
+                run = pipelines.train_irreproducible(loan_data())
                 st.session_state.setdefault(RETRAINS_KEY, []).append(
                     {"sha": run.model_sha256, "roc_auc": run.metrics["roc_auc"]}
                 )
         for number, retrain in enumerate(st.session_state.get(RETRAINS_KEY, []), start=1):
-            mark = "✓ same" if retrain["sha"] == legacy["sha"] else "✗ differs"
+            mark = "✓ same" if retrain["sha"] == legacy["model_sha"] else "✗ differs"
             st.markdown(
-                f"Retrain {number}: sha256 {short_hash(retrain['sha'])} {mark} · ROC AUC {retrain['roc_auc']:.3f} "
+                f"Retrain {number}: model sha256 {short_hash(retrain['sha'])} {mark} · ROC AUC {retrain['roc_auc']:.3f} "
                 "(the pickle's own score was never written down)"
             )
         show_source(s4.interrogate_pickle, "Show how the pickle is questioned")
@@ -141,16 +156,20 @@ def _rebuild_section(manifest: dict) -> None:
 def _change_section(manifest: dict) -> None:
     st.markdown("**Change one field, rebuild, and read the diff**")
     field = st.selectbox("Field", list(CHANGEABLE), key="legacy-change-field")
+    low, high = value_range(field)
     value = int(
         st.number_input(
-            f"New value of {field}", min_value=1 if field != "seed" else 0, max_value=2**31 - 1,
+            f"New value of {field} ({low}–{high})", min_value=low, max_value=high,
             value=CHANGEABLE[field], step=1, key=f"legacy-change-value-{field}",
         )
     )
-    if st.button("Rebuild with this change", key="legacy-change-run"):
+    before = st.empty()  # filled below, once it is known whether a change has been rebuilt
+    if st.button(CHANGE_LABEL, key="legacy-change-run"):
         st.session_state[CHANGE_KEY] = {"field": field, "value": value}
     change = st.session_state.get(CHANGE_KEY)
     if not change:
+        before.caption("Predict first: a check below asks how many compared fields differ when only the seed "
+                       f"changes. Commit your prediction there, then press {CHANGE_LABEL}.")
         return
     rows = None
     with friendly_errors("The rebuild with a change"):
@@ -190,20 +209,20 @@ def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
             "flag:N", scale=alt.Scale(domain=["ok", "too small to trust"], range=["#4e79a7", "#e15759"]),
             legend=alt.Legend(title=None, orient="bottom"),
         ),
-        tooltip=["group:N", "n:Q", alt.Tooltip("accuracy:Q", format=".3f"),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("n:Q"), alt.Tooltip("accuracy:Q", format=".3f"),
                  alt.Tooltip("accuracy_low:Q", format=".3f"), alt.Tooltip("accuracy_high:Q", format=".3f"),
-                 "reason:N"],
+                 alt.Tooltip("reason:N")],
     )
     title = f"accuracy ({int(s4.CONFIDENCE * 100)}% bootstrap interval; n beside each point)"
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("accuracy_low:Q", title=title, scale=x_scale), x2="accuracy_high:Q"
+        x=alt.X("accuracy_low:Q", title=title, scale=x_scale), x2=alt.X2("accuracy_high:Q")
     )
     points = base.mark_point(filled=True, size=60).encode(x=alt.X("accuracy:Q", scale=x_scale))
     labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=10).encode(
         x=alt.X("accuracy:Q", scale=x_scale), text=alt.Text("n:Q", format="d")
     )
     return (
-        alt.layer(bars, points, labels, data=table)
+        alt.layer(bars, points, labels, data=inline_data(table))
         .properties(width=380, height=alt.Step(26))
         .facet(row=alt.Row("factor:N", sort=list(FACTOR_TITLES.values()), title=None,
                            header=alt.Header(labelAngle=0, labelAlign="left")))
@@ -211,18 +230,38 @@ def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
     )
 
 
+# The card's chart and Markdown are pure functions of the cached training: built (and the
+# chart validated) once per seed, not on every click on the page.
+@st.cache_data(show_spinner=False, max_entries=4)
+def _card_chart_spec(seed: int, n_boot: int) -> dict:
+    return vega_spec(_group_chart(_reproducible(seed, n_boot)[1].groups))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _card_markdown(seed: int, n_boot: int) -> str:
+    return s4.render_model_card_markdown(_reproducible(seed, n_boot)[1])
+
+
 def _model_card_section(card: s4.ModelCard) -> None:
     st.subheader("The model card (reproducible hand-over)")
+    # The card shows every group's interval, the under-25 one included, which a check asks
+    # the learner to predict.
+    if not predict_first(
+        CARD_LABEL, key=CARD_KEY, state_key=CARD_SHOWN_KEY,
+        before="Predict first: a check below asks how wide the accuracy interval of applicants under 25 "
+               f"is. Commit your prediction there, then press {CARD_LABEL}.",
+    ):
+        return
     st.caption(
         f"Hold-out accuracy by group, each with its size n (the label beside the point) and a "
         f"{int(s4.CONFIDENCE * 100)}% bootstrap interval ({card.n_boot} resamples, seed {card.seed}). "
         f"Red: fewer than {s4.MIN_GROUP_SIZE} applicants or an interval wider than {s4.MAX_INTERVAL_WIDTH}."
     )
-    st.altair_chart(_group_chart(card.groups))
+    st.vega_lite_chart(spec=_card_chart_spec(card.seed, card.n_boot))
     st.warning(codes.ATTRIBUTE_9_CAVEAT)
     if card.too_small:
         st.markdown("**Too small to trust — do not quote alone:**\n" + "\n".join(f"- {g}" for g in card.too_small))
-    markdown = s4.render_model_card_markdown(card)
+    markdown = _card_markdown(card.seed, card.n_boot)
     with st.expander("Read the whole model card"):
         st.markdown(markdown)
     st.download_button("Download the model card (Markdown)", markdown, file_name="model_card.md",

@@ -9,10 +9,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from case_study import pipelines
+from case_study import paths, pipelines
 from case_study import stage3_model as s3
-from case_study.data import load_german_credit
-from workshop.ui.widgets import friendly_errors, short_hash, show_source, side_by_side
+from workshop.ui.widgets import (BLUE, GREEN, RED, friendly_errors, loan_data, predict_first, short_hash,
+                                 show_source, side_by_side)
+
+# The raw files this demo reads: the stage page re-verifies them before every draw.
+DATA_FILES = (paths.GERMAN_CREDIT,)
 
 # Fresh unseeded runs on first view: about 0.2 s each, so the page stays under a second.
 INITIAL_UNSEEDED_RUNS = 3
@@ -21,6 +24,8 @@ MORE_RUNS = 5
 UNSEEDED_KEY = "model-unseeded-runs"
 SEEDED_KEY = "model-seeded-runs"
 SHOPPING_KEY = "model-shopping-shown"
+# The check "model-best-seed-gap" names this button in its prompt.
+SHOPPING_LABEL = "Try 20 split seeds"
 FRESH_KEY = "model-fresh-results"
 
 FRESH_VERSIONS: dict[str, tuple[str, s3.Practices]] = {
@@ -30,19 +35,14 @@ FRESH_VERSIONS: dict[str, tuple[str, s3.Practices]] = {
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=1)
-def _loan_data() -> pd.DataFrame:
-    return load_german_credit()
-
-
 @st.cache_data(show_spinner=False, max_entries=4)
 def _seeded_run(seed: int) -> dict:
-    return s3.seeded_runs(1, _loan_data(), seed=seed).iloc[0].to_dict()
+    return s3.seeded_runs(1, loan_data(), seed=seed).iloc[0].to_dict()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _seed_shopping(seeds: tuple[int, ...]) -> s3.SeedShopping:
-    return s3.seed_shopping(_loan_data(), seeds)
+    return s3.seed_shopping(loan_data(), seeds)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -52,7 +52,7 @@ def _environment_mismatches() -> list[dict]:
 
 def _add_unseeded_runs(count: int) -> None:
     runs = st.session_state[UNSEEDED_KEY]
-    frame = _loan_data()
+    frame = loan_data()
     for _ in range(count):
         runs.append(asdict(s3.one_more_unseeded_run(frame, run_number=len(runs) + 1)))
 
@@ -60,7 +60,7 @@ def _add_unseeded_runs(count: int) -> None:
 def _add_seeded_run() -> None:
     # Trained afresh (not from the cache): the point is that it lands on the same spot.
     runs = st.session_state[SEEDED_KEY]
-    point = s3.seeded_runs(1, _loan_data()).iloc[0].to_dict()
+    point = s3.seeded_runs(1, loan_data()).iloc[0].to_dict()
     point["run"] = len(runs) + 1
     runs.append(point)
 
@@ -79,7 +79,7 @@ def _runs_chart(runs: pd.DataFrame, domain: list[float], colour: str) -> alt.Cha
         .encode(
             x=alt.X("roc_auc:Q", title="ROC AUC (hold-out)", scale=alt.Scale(domain=domain)),
             y=alt.Y("run:Q", title="run", axis=alt.Axis(tickMinStep=1)),
-            tooltip=["run", alt.Tooltip("roc_auc:Q", format=".4f"), "model_sha256", "seconds"],
+            tooltip=[alt.Tooltip("run"), alt.Tooltip("roc_auc:Q", format=".4f"), alt.Tooltip("model_sha256"), alt.Tooltip("seconds")],
         )
         .properties(height=200)
     )
@@ -105,7 +105,7 @@ def _unseeded_column(domain_runs: pd.DataFrame, seeded: pd.DataFrame) -> None:
             _add_unseeded_runs(MORE_RUNS)
     runs = s3.runs_frame(st.session_state[UNSEEDED_KEY])
     with chart_slot:
-        st.altair_chart(_runs_chart(runs, _auc_domain(runs, seeded), "#d62728"), width="stretch")
+        st.altair_chart(_runs_chart(runs, _auc_domain(runs, seeded), RED), width="stretch")
         last = runs.iloc[-1]
         st.caption(_hash_summary(runs))
         st.markdown(
@@ -121,7 +121,7 @@ def _seeded_column(unseeded: pd.DataFrame) -> None:
             _add_seeded_run()
     runs = s3.runs_frame(st.session_state[SEEDED_KEY])
     with chart_slot:
-        st.altair_chart(_runs_chart(runs, _auc_domain(unseeded, runs), "#2ca02c"), width="stretch")
+        st.altair_chart(_runs_chart(runs, _auc_domain(unseeded, runs), GREEN), width="stretch")
         st.caption(_hash_summary(runs))
         hashes = sorted(set(runs["model_sha256"]))
         verdict = " = ".join(short_hash(h) for h in runs["model_sha256"].iloc[-2:])
@@ -141,9 +141,11 @@ def _seed_shopping_section() -> None:
         "A logistic regression, every parameter explicit, trained once per split seed 0–19. "
         "Each run is reproducible on its own — but which one would you report?"
     )
-    if st.button("Try 20 split seeds", key="model-seed-shopping"):
-        st.session_state[SHOPPING_KEY] = True
-    if not st.session_state.get(SHOPPING_KEY):
+    if not predict_first(
+        SHOPPING_LABEL, key="model-seed-shopping", state_key=SHOPPING_KEY,
+        before="Predict first: a check below asks how far the best seed lies above the median. Commit "
+               f"your prediction there, then press {SHOPPING_LABEL}.",
+    ):
         return
     with friendly_errors("Seed shopping"):
         shopping = _seed_shopping(s3.SHOPPING_SEEDS)
@@ -155,13 +157,13 @@ def _seed_shopping_section() -> None:
                 y=alt.Y("roc_auc:Q", title="ROC AUC (hold-out)", scale=alt.Scale(zero=False)),
                 color=alt.Color(
                     "is_best:N", title="best seed",
-                    scale=alt.Scale(domain=[False, True], range=["#1f77b4", "#d62728"]),
+                    scale=alt.Scale(domain=[False, True], range=[BLUE, RED]),
                 ),
-                tooltip=["split_seed", alt.Tooltip("roc_auc:Q", format=".4f")],
+                tooltip=[alt.Tooltip("split_seed"), alt.Tooltip("roc_auc:Q", format=".4f")],
             )
         )
         median = alt.Chart(pd.DataFrame({"median": [shopping.median_auc]})).mark_rule(strokeDash=[4, 4]).encode(
-            y="median:Q"
+            y=alt.Y("median:Q")
         )
         st.altair_chart((points + median).properties(height=220), width="stretch")
         claim, honest = st.columns(2)

@@ -1,7 +1,10 @@
 """Stage 0 demo: recompute Papers with Code's "median of 196 stars" from their own CSV.
 
-The learner picks the filters and sees the figure recompute; below, the headline without
-the step it never states next to the same headline with it, and every forking path."""
+The learner picks the filters and presses Recompute (after predicting the unfiltered median
+in the check below); the figure then recomputes with every change of filter. Below, the
+headline without the step it never states next to the same headline with it, and every
+forking path — also shown only once the learner has pressed Recompute, since each of them
+gives the predicted number away."""
 
 from __future__ import annotations
 
@@ -9,11 +12,21 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from case_study import paths
 from case_study import stage0_why as s0
-from workshop.ui.widgets import friendly_errors, show_source, side_by_side
+from workshop.ui.widgets import (GREEN, GREY, friendly_errors, inline_data, predict_first, show_source,
+                                 side_by_side, vega_spec)
+
+# The raw files this demo reads: the stage page re-verifies them before every draw.
+DATA_FILES = (paths.CODE_CHECKLIST,)
 
 PYTHON_KEY = "why-python-only"
 ITEMS_KEY = "why-required-items"
+RECOMPUTE_KEY = "why-recompute"
+RECOMPUTED_KEY = "why-recomputed"
+# The check "why-warmup-predict" names this button in its prompt.
+RECOMPUTE_LABEL = "Recompute"
+NOT_YET = f"Appears once you press {RECOMPUTE_LABEL} above."
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -56,7 +69,9 @@ def _show_summary(summary: s0.StarsSummary) -> None:
         st.warning(f"That is not the published median of {summary.published_median} stars.")
 
 
-def _learner_recomputation() -> None:
+def _learner_recomputation() -> bool:
+    """The learner's filters and, once Recompute was pressed, their figure. Returns True
+    when the recomputations may be shown."""
     with st.container(border=True):
         st.markdown("#### Your recomputation")
         st.caption(
@@ -72,8 +87,17 @@ def _learner_recomputation() -> None:
             format_func=lambda item: s0.ITEM_LABELS[item],
             key=ITEMS_KEY,
         )
-        with friendly_errors("The recomputation"):
-            _show_summary(_summary(bool(python_only), tuple(required)))
+        recomputed = predict_first(
+            RECOMPUTE_LABEL, key=RECOMPUTE_KEY, state_key=RECOMPUTED_KEY,
+            before="Predict first: the check below asks for the median of every repository with all five "
+                   "items, with no other filter. Commit your prediction there, then press "
+                   f"{RECOMPUTE_LABEL}.",
+        )
+        if recomputed:
+            with friendly_errors("The recomputation"):
+                _show_summary(_summary(bool(python_only), tuple(required)))
+            st.caption("The figure recomputes whenever you change a filter.")
+        return recomputed
 
 
 def _forking_paths_chart(table: pd.DataFrame) -> alt.Chart:
@@ -85,36 +109,45 @@ def _forking_paths_chart(table: pd.DataFrame) -> alt.Chart:
         ),
     )
     return (
-        alt.Chart(shown)
+        alt.Chart(inline_data(shown))
         .mark_bar()
         .encode(
             y=alt.Y("filters:N", title=None, sort=None),
             x=alt.X("median_stars:Q", title="median stars"),
             color=alt.Color("reproduces_claim:N", title="published figure back?",
-                            scale=alt.Scale(domain=[False, True], range=["#9e9e9e", "#2ca02c"])),
+                            scale=alt.Scale(domain=[False, True], range=[GREY, GREEN])),
             row=alt.Row("language:N", title=None),
-            tooltip=["language", "filters", "count", "median_stars"],
+            tooltip=[alt.Tooltip("language:N"), alt.Tooltip("filters:N"), alt.Tooltip("count:Q"),
+                     alt.Tooltip("median_stars:Q")],
         )
         .properties(height=150)
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def _forking_paths_spec() -> dict:
+    # A pure function of the verified CSV: built and validated once, not on every click.
+    return vega_spec(_forking_paths_chart(_combinations()))
 
 
 def render() -> None:
     """Draw Stage 0: the learner's recomputation, the headline with and without the
     unstated filter, and every forking path."""
     with friendly_errors("The Stage 0 demo"):
-        _learner_recomputation()
+        recomputed = _learner_recomputation()
 
         left, right = side_by_side(
             "The headline as a reader meets it: all five items, no other filter stated.",
             "The same recomputation with the step the authors' notebook applies, written as code.",
         )
         with left:
-            _show_summary(_summary(False, s0.CHECKLIST_ITEMS))
-            st.caption("summarise_stars(python_only=False)")
+            if recomputed:
+                _show_summary(_summary(False, s0.CHECKLIST_ITEMS))
+            st.caption("summarise_stars(python_only=False)" if recomputed else NOT_YET)
         with right:
-            _show_summary(_summary(True, s0.CHECKLIST_ITEMS))
-            st.caption("summarise_stars(python_only=True)")
+            if recomputed:
+                _show_summary(_summary(True, s0.CHECKLIST_ITEMS))
+            st.caption("summarise_stars(python_only=True)" if recomputed else NOT_YET)
         show_source(s0.summarise_stars, label="Show the code that computes both")
 
         st.markdown("#### Every forking path")
@@ -122,6 +155,9 @@ def render() -> None:
             "The language filter times the five items, each dropped in turn. Which rows give the "
             "published figure back — and over how many repositories?"
         )
+        if not recomputed:
+            st.caption(NOT_YET)
+            return
         table = _combinations()
-        st.altair_chart(_forking_paths_chart(table), width="stretch")
+        st.vega_lite_chart(spec=_forking_paths_spec(), width="stretch")
         st.dataframe(table, hide_index=True, width="stretch")

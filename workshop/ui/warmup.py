@@ -1,0 +1,100 @@
+"""Import the case study's stage modules in the background, once per server process.
+
+Why: the first page in a fresh process that trains a model (Stage 1 onwards) pays about a
+second to import scikit-learn (which pulls in scipy) before its own work, which pushed the
+heaviest pages past their two-second budget. Learners read the welcome page and Stage 0,
+which needs no scikit-learn, first; importing while they read means Stage 1 opens without
+that wait.
+
+When: the first time any stage page has finished drawing (``stage_page.render`` calls
+:func:`start` last). Never from the welcome page, which must stay free of scikit-learn (a
+test proves it), and never inside a page's own work: the imports run in a daemon thread, so
+no page waits for them (they share the CPU with page runs for about a second) and a server
+shutdown does not either. A page that needs a module while the thread is importing it
+simply waits for the rest of that one import.
+
+Also here, for the same reason (per-process start-up work that otherwise lands on page
+views): Streamlit runs a full garbage collection after every script run
+(``runner.postScriptGC``). It walks every long-lived object — about 120,000 once Streamlit,
+pandas and altair are loaded, 180,000 with scikit-learn and scipy — which cost 60–120 ms of
+CPU per page view, more than most pages themselves. :func:`freeze_long_lived` collects once
+and then ``gc.freeze()``s what is alive (imported modules, which live as long as the
+process anyway), so later collections only walk what page runs created. It runs after the
+process's first page run and again after the warm-up imports.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import threading
+
+# In the order learners meet them, so the next stage's module is ready first.
+STAGE_MODULES = (
+    "case_study.stage1_design",
+    "case_study.stage2_data",
+    "case_study.stage3_model",
+    "case_study.stage4_legacy",
+    "case_study.stage5_deployment",
+)
+
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+_failures: dict[str, str] = {}
+_first_run_frozen = False
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # noqa: BLE001 — the page that needs it shows the error
+            _failures[name] = f"{type(error).__name__}: {error}"
+    freeze_long_lived()
+
+
+def freeze_long_lived() -> None:
+    """Collect garbage once, then leave every object alive now out of later collections
+    (``gc.freeze``), so the collection Streamlit runs after each page run stays cheap."""
+    gc.collect()
+    gc.freeze()
+
+
+def freeze_after_first_run() -> None:
+    """:func:`freeze_long_lived`, the first time it is called in this process (the router
+    calls it after every page run; later calls cost nothing)."""
+    global _first_run_frozen
+    with _lock:
+        if _first_run_frozen:
+            return
+        _first_run_frozen = True
+    freeze_long_lived()
+
+
+def start(modules: tuple[str, ...] = STAGE_MODULES) -> threading.Thread:
+    """Start importing ``modules`` in a daemon thread, the first time it is called in this
+    process; later calls return the same thread and start nothing.
+
+    Args:
+        modules: dotted module names, imported in order.
+    Returns:
+        The warm-up thread (join it to wait for the imports, as the page benchmark does).
+    """
+    global _thread
+    with _lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_import_all, args=(tuple(modules),),
+                                       name="workshop-import-warmup", daemon=True)
+            _thread.start()
+        return _thread
+
+
+def started() -> threading.Thread | None:
+    """The warm-up thread if :func:`start` has run in this process, else None."""
+    return _thread
+
+
+def failures() -> dict[str, str]:
+    """Modules the warm-up could not import, with the error (the page that needs one
+    raises it again and shows it)."""
+    return dict(_failures)
