@@ -21,5 +21,5 @@ stage_ids = {stage.id for stage in sidebar.content_stages(course)}
 st.session_state["stage_id"] = page.url_path if page.url_path in stage_ids else None
 sidebar.render(course, pages, learner.code)
 page.run()
-# Once per process: keep Streamlit's after-run garbage collection cheap (see warmup.py).
+# Once per process: keep later full garbage collections cheap (see warmup.py).
 warmup.freeze_after_first_run()

@@ -14,13 +14,15 @@ shutdown does not either. A page that needs a module while the thread is importi
 simply waits for the rest of that one import.
 
 Also here, for the same reason (per-process start-up work that otherwise lands on page
-views): Streamlit runs a full garbage collection after every script run
-(``runner.postScriptGC``). It walks every long-lived object — about 120,000 once Streamlit,
+views): by default Streamlit runs a full garbage collection after every script run
+(``runner.postScriptGC``), walking every long-lived object — about 120,000 once Streamlit,
 pandas and altair are loaded, 180,000 with scikit-learn and scipy — which cost 60–120 ms of
-CPU per page view, more than most pages themselves. :func:`freeze_long_lived` collects once
-and then ``gc.freeze()``s what is alive (imported modules, which live as long as the
-process anyway), so later collections only walk what page runs created. It runs after the
-process's first page run and again after the warm-up imports.
+CPU per page view. ``.streamlit/config.toml`` turns that off; Python's own automatic full
+collections still walk the same objects now and then. :func:`freeze_long_lived` collects
+once and then ``gc.freeze()``s what is alive (imported modules, which live as long as the
+process anyway), so every later collection — Python's, or Streamlit's where a deployment
+turns it back on — only walks what page runs created. It runs after the process's first
+page run and again after the warm-up imports.
 """
 
 from __future__ import annotations
