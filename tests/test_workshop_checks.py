@@ -392,3 +392,13 @@ def test_run_hands_on_refuses_checks_without_a_grader():
     """Only hands-on checks can be run."""
     with pytest.raises(GradingError):
         checks.run_hands_on(SINGLE, ["seed"])
+
+
+def test_the_check_model_lives_in_its_own_module_and_checks_reexports_it():
+    """``workshop.check_model`` holds the values; ``workshop.checks`` re-exports them."""
+    from workshop import check_model
+
+    for name in ("Check", "Option", "Outcome", "Result", "KINDS", "NUMERIC_KINDS",
+                 "OPTION_KINDS", "CHOICE_KINDS"):
+        assert getattr(checks, name) is getattr(check_model, name)
+    assert set(checks.__all__) <= set(dir(checks))

@@ -15,103 +15,39 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from workshop.check_model import (
+    CHOICE_KINDS,
+    HANDS_ON,
+    KINDS,
+    MULTIPLE_CHOICE,
+    NUMERIC,
+    NUMERIC_KINDS,
+    OPTION_KINDS,
+    ORDERING,
+    PREDICT_THEN_RUN,
+    SINGLE_CHOICE,
+    Check,
+    Option,
+    Outcome,
+    Result,
+)
 from workshop.errors import CheckFunctionError, GradingError
 
-SINGLE_CHOICE = "single_choice"
-MULTIPLE_CHOICE = "multiple_choice"
-NUMERIC = "numeric"
-ORDERING = "ordering"
-PREDICT_THEN_RUN = "predict_then_run"
-HANDS_ON = "hands_on"
-
-KINDS = (SINGLE_CHOICE, MULTIPLE_CHOICE, NUMERIC, ORDERING, PREDICT_THEN_RUN, HANDS_ON)
-#: Kinds whose answer is checked against a tolerance.
-NUMERIC_KINDS = frozenset({NUMERIC, PREDICT_THEN_RUN})
-#: Kinds whose answer is made of option keys.
-OPTION_KINDS = frozenset({SINGLE_CHOICE, MULTIPLE_CHOICE, ORDERING, HANDS_ON})
-#: Kinds where every wrong option must carry feedback.
-CHOICE_KINDS = frozenset({SINGLE_CHOICE, MULTIPLE_CHOICE})
+__all__ = [
+    "ALLOWED_PACKAGES", "CHOICE_KINDS", "HANDS_ON", "KINDS", "MULTIPLE_CHOICE", "NUMERIC",
+    "NUMERIC_KINDS", "OPTION_KINDS", "ORDERING", "PREDICT_THEN_RUN", "SINGLE_CHOICE", "Check",
+    "Option", "Outcome", "Result", "compute_actual", "grade", "parse_function_spec",
+    "resolve_function", "run_hands_on",
+]
 
 #: A check may only name functions in these packages.
 ALLOWED_PACKAGES = ("case_study", "workshop")
-
 # Longer strings are not answers; they are cut before being echoed back.
 MAX_ANSWER_CHARS = 200
 MAX_LIST_ITEMS = 1000
-
 _SPEC = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<function>[A-Za-z_]\w*)$")
-
-
-class Outcome(StrEnum):
-    """The closed set of outcomes a check can have for a learner."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    NOT_ATTEMPTED = "not_attempted"
-    REVEALED = "revealed"
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option of a choice, ordering or hands-on check; ``feedback`` explains why it is wrong."""
-
-    key: str
-    text: str
-    feedback: str = ""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check, as read from a ``checks.toml``; ``answer`` is the reference answer.
-
-    ``answer`` is an option key (single choice), a tuple of keys (multiple choice, ordering,
-    hands-on) or a float (numeric, predict-then-run). ``compute``/``grader`` are
-    ``"module:function"`` strings or None.
-    """
-
-    id: str
-    stage_id: str
-    kind: str
-    prompt: str
-    options: tuple[Option, ...] = ()
-    answer: Any = None
-    tolerance: float | None = None
-    unit: str = ""
-    hints: tuple[str, ...] = ()
-    explanation: str = ""
-    references: tuple[str, ...] = ()
-    compute: str | None = None
-    grader: str | None = None
-
-    @property
-    def option_keys(self) -> tuple[str, ...]:
-        """The option keys in the order they are listed."""
-        return tuple(option.key for option in self.options)
-
-    def option(self, key: str) -> Option | None:
-        """The option with this key, or None."""
-        for option in self.options:
-            if option.key == key:
-                return option
-        return None
-
-
-@dataclass(frozen=True)
-class Result:
-    """What grading an answer gave: an outcome, feedback for the learner, and details for the UI."""
-
-    outcome: Outcome
-    feedback: str
-    details: dict = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        """True when the outcome is ``passed``."""
-        return self.outcome is Outcome.PASSED
 
 
 class _Invalid(Exception):
@@ -196,7 +132,7 @@ def _grade_ordering(check: Check, answer: Any, actual: Any) -> Result:
         raise _Invalid(
             f"Place all {len(expected)} items exactly once; your order has {len(keys)} of them."
         )
-    in_place = sum(1 for got, want in zip(keys, expected) if got == want)
+    in_place = sum(1 for got, want in zip(keys, expected, strict=False) if got == want)
     details = {"in_place": in_place, "total": len(expected)}
     if in_place == len(expected):
         return Result(Outcome.PASSED, "Correct order.", details)
@@ -287,7 +223,9 @@ def _as_keys(check: Check, answer: Any, empty: str) -> list[str]:
     ):
         raise _Invalid(f"Expected a list of option keys, got {_describe(answer)}. {empty}")
     if len(answer) > MAX_LIST_ITEMS:
-        raise _Invalid(f"Expected a list of at most {MAX_LIST_ITEMS} option keys, got {len(answer)}. {empty}")
+        raise _Invalid(
+            f"Expected a list of at most {MAX_LIST_ITEMS} option keys, got {len(answer)}. {empty}"
+        )
     keys = list(answer)
     for key in keys:
         if not isinstance(key, str):
@@ -306,13 +244,17 @@ def _as_number(answer: Any) -> float:
         try:
             answer = float(answer.strip())
         except ValueError:
-            raise _Invalid(f"“{_cut(answer, 40)}” is not a number. Enter a number, then submit.")
+            raise _Invalid(
+                f"“{_cut(answer, 40)}” is not a number. Enter a number, then submit."
+            ) from None
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         raise _Invalid(f"Expected a number, got {_describe(answer)}. Enter a number, then submit.")
     try:
         value = float(answer)
     except (OverflowError, ValueError):
-        raise _Invalid("That number is too large to compare. Enter a number, then submit.")
+        raise _Invalid(
+            "That number is too large to compare. Enter a number, then submit."
+        ) from None
     if not math.isfinite(value):
         raise _Invalid("Enter a finite number (not NaN or infinity), then submit.")
     return value
