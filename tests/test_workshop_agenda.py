@@ -126,3 +126,15 @@ def test_elapsed_minutes_between_times():
     start = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
     assert elapsed_minutes(start, start + timedelta(minutes=7, seconds=30)) == 7.5
     assert elapsed_minutes(start, start - timedelta(minutes=2)) == -2.0
+
+
+def test_agenda_errors_belong_to_the_workshop_family_only():
+    """One exception family per package: an AgendaError is a WorkshopError, defined in
+    workshop.errors, and no longer also a case-study error."""
+    from case_study.errors import CaseStudyError
+    from workshop import errors
+    from workshop.errors import WorkshopError
+
+    assert AgendaError is errors.AgendaError
+    assert issubclass(AgendaError, WorkshopError)
+    assert not issubclass(AgendaError, CaseStudyError)

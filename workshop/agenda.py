@@ -1,5 +1,6 @@
-"""Where the room should be: the planned stage for a given number of minutes since the
-start of a talk, tutorial or workshop.
+"""Where the room should be: the planned stage, minutes after the start of a session.
+
+The session is a talk, a tutorial or a workshop.
 
 Pure arithmetic over an agenda's ordered stage timings ``[(stage_id, minutes)]`` (each
 stage's teaching + exercise minutes) and an optional buffer at the end. A stage occupies
@@ -13,17 +14,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from case_study.errors import CaseStudyError
-from workshop.errors import WorkshopError
+from workshop.errors import AgendaError
+
+__all__ = [
+    "BEFORE_START", "BUFFER", "FINISHED", "RUNNING", "AgendaError", "AgendaPosition",
+    "PlannedStage", "elapsed_minutes", "plan", "stage_timings", "where_we_should_be",
+]
 
 BEFORE_START = "before_start"
 RUNNING = "running"
 BUFFER = "buffer"
 FINISHED = "finished"
-
-
-class AgendaError(WorkshopError, CaseStudyError):
-    """Agenda timings are unusable (empty, duplicated, negative or not numbers)."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,10 @@ def plan(timings: Sequence[tuple[str, float]]) -> tuple[PlannedStage, ...]:
 
     Args:
         timings: ``[(stage_id, minutes), ...]`` in agenda order.
+
     Returns:
         One ``PlannedStage`` per stage.
+
     Raises:
         AgendaError: no stages, a repeated stage id, or minutes that are not >= 0.
     """
@@ -104,8 +107,10 @@ def where_we_should_be(timings: Sequence[tuple[str, float]], elapsed_minutes: fl
         timings: ``[(stage_id, minutes), ...]`` in agenda order (teaching + exercise).
         elapsed_minutes: minutes since the planned start (negative before it).
         buffer_minutes: spare minutes planned after the last stage.
+
     Returns:
         An ``AgendaPosition``. Stages with 0 minutes are never current.
+
     Raises:
         AgendaError: unusable timings, buffer, or a non-finite ``elapsed_minutes``.
     """
@@ -151,8 +156,10 @@ def stage_timings(stages: Iterable[object], agenda_id: str) -> list[tuple[str, f
         stages: objects with ``id`` and ``minutes`` (agenda id → object with ``teaching``
             and ``exercise``), as ``workshop.content.Stage``.
         agenda_id: ``talk``, ``tutorial``, ``workshop``, ...
+
     Returns:
         The timings in course order.
+
     Raises:
         AgendaError: a stage has no minutes for this agenda.
     """

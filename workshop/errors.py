@@ -38,6 +38,10 @@ class UnknownAgendaError(WorkshopError, LookupError):
     """An agenda id was asked for that the course does not have."""
 
 
+class AgendaError(WorkshopError):
+    """Agenda timings are unusable (empty, duplicated, negative or not numbers)."""
+
+
 class CheckFunctionError(WorkshopError):
     """A function a check names could not be found, imported or run, or returned the wrong shape."""
 

@@ -9,6 +9,7 @@ import importlib.util
 import streamlit as st
 
 from case_study.errors import CaseStudyError
+from workshop.errors import WorkshopError
 from workshop.ui import check_widgets, lesson_view, session, sidebar, warmup
 from workshop.ui.last_resort import show_unexpected
 
@@ -41,7 +42,7 @@ def render_demo(stage_id: str) -> bool:
         module = importlib.import_module(name)
         verify_raw_files(names=getattr(module, "DATA_FILES", None))
         module.render()
-    except CaseStudyError as error:
+    except (CaseStudyError, WorkshopError) as error:
         st.error(f"The demo of this stage could not run. {error}")
     except Exception as error:  # the last resort: the checks and the navigation still draw
         show_unexpected("The demo of this stage", error)

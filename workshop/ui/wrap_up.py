@@ -11,6 +11,7 @@ import streamlit as st
 
 from case_study.errors import CaseStudyError
 from workshop import policy
+from workshop.errors import WorkshopError
 from workshop.ui import check_widgets, lesson_view, session, sidebar
 
 OUTCOME_LABELS = {
@@ -126,7 +127,7 @@ def render_export(code: str) -> None:
     st.subheader("Your progress")
     try:
         exported = session.get_store().export_json(code)
-    except CaseStudyError as error:
+    except (CaseStudyError, WorkshopError) as error:
         st.error(f"Your progress could not be exported. {error}")
         return
     st.download_button("Download my progress (JSON)", data=exported,
