@@ -148,7 +148,8 @@ def start_server() -> PostgresServer:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         skip_or_fail(
-            f"PostgreSQL is absent (no /usr/lib/postgresql/*/bin/initdb); install it with: {INSTALL_HINT}"
+            "PostgreSQL is absent (no /usr/lib/postgresql/*/bin/initdb); "
+            f"install it with: {INSTALL_HINT}"
         )
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         skip_or_fail("running as root without runuser: initdb must run as a non-root user")
