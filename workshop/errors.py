@@ -48,3 +48,7 @@ class CheckFunctionError(WorkshopError):
 
 class GradingError(WorkshopError):
     """grade() was called wrongly: an unknown kind, or without the value the kind needs."""
+
+
+class ProgressStoreError(WorkshopError):
+    """The progress store cannot be opened, read or written; the message says what to do."""

@@ -1,0 +1,404 @@
+"""The progress store's public API: persistence, outcome rules, counters, export, many
+learners at once, hostile names through the store."""
+
+from __future__ import annotations
+
+import enum
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from workshop.learners import clean_display_name
+from workshop.progress import STORE_FILENAME, ProgressStore, ProgressStoreError
+from workshop.progress.model import SCHEMA_VERSION
+
+T0 = datetime(2025, 3, 1, 9, 0, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A settable clock for the store's ``now=``."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+
+# ---------------------------------------------------------------------------------------
+# Where the store lives, and that it survives a restart
+# ---------------------------------------------------------------------------------------
+
+
+def test_default_store_lives_in_workshop_data_dir(private_workshop_data_dir):
+    """An app started with WORKSHOP_DATA_DIR keeps its progress in that folder."""
+    store = ProgressStore()
+    assert store.path == private_workshop_data_dir / STORE_FILENAME
+    assert store.path.is_file()
+
+
+def test_without_the_variable_the_store_goes_under_home(monkeypatch, tmp_path):
+    """With no WORKSHOP_DATA_DIR, progress goes to ~/.local/share/reproducible-ml-workshop."""
+    monkeypatch.delenv("WORKSHOP_DATA_DIR")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store = ProgressStore()
+    assert store.path == tmp_path / ".local/share/reproducible-ml-workshop" / STORE_FILENAME
+    assert store.path.is_file()
+
+
+def test_progress_survives_a_server_restart(tmp_path):
+    """A learner who comes back after the server restarted finds everything they did."""
+    first = ProgressStore(tmp_path)
+    learner = first.create_learner("Ann")
+    first.record_attempt(learner.code, "design", "design-split", "failed", seconds=12.5)
+    first.record_hint(learner.code, "design", "design-split")
+    first.record_attempt(learner.code, "design", "design-split", "passed", seconds=30)
+    first.record_reveal(learner.code, "model", "model-seed")
+    first.close()
+    del first
+
+    restarted = ProgressStore(tmp_path)
+    assert restarted.warnings == []
+    back = restarted.get_learner(learner.code)
+    assert (back.code, back.display_name, back.created_at) == (
+        learner.code, "Ann", learner.created_at)
+    progress = restarted.progress_for(learner.code.lower().replace("-", " "))
+    assert set(progress) == {"design-split", "model-seed"}
+    split = progress["design-split"]
+    assert (split.outcome, split.attempts, split.hints_used, split.seconds) == (
+        "passed", 2, 1, 42.5)
+    assert progress["model-seed"].outcome == "revealed"
+    assert [e.kind for e in restarted.events_since()] == [
+        "attempt_failed", "hint", "attempt_passed", "reveal"]
+
+
+
+# ---------------------------------------------------------------------------------------
+# Outcome rules and counters
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("steps", "outcome", "attempts", "hints"),
+    [
+        (["failed"], "failed", 1, 0),
+        (["failed", "passed"], "passed", 2, 0),
+        (["passed", "failed", "failed"], "passed", 3, 0),
+        (["failed", "reveal"], "revealed", 1, 0),
+        (["passed", "reveal"], "passed", 1, 0),
+        (["reveal", "passed"], "revealed", 1, 0),
+        (["reveal", "failed"], "revealed", 1, 0),
+        (["hint"], "not_attempted", 0, 1),
+        (["hint", "hint", "failed", "hint", "passed"], "passed", 2, 3),
+    ],
+)
+def test_outcome_precedence(tmp_path, steps, outcome, attempts, hints):
+    """A pass is never downgraded, a reveal sticks unless already passed, and every
+    submission and hint is counted."""
+    store = ProgressStore(tmp_path)
+    code = store.create_learner().code
+    for step in steps:
+        if step == "hint":
+            store.record_hint(code, "why", "why-q1")
+        elif step == "reveal":
+            store.record_reveal(code, "why", "why-q1")
+        else:
+            store.record_attempt(code, "why", "why-q1", step)
+    row = store.progress_for(code)["why-q1"]
+    assert (row.outcome, row.attempts, row.hints_used) == (outcome, attempts, hints)
+    assert len(store.events_since()) == len(steps)
+
+
+def test_seconds_accumulate_and_bad_values_count_as_zero(tmp_path):
+    """Time on a check adds up; a clock glitch (negative, NaN, junk) never subtracts."""
+    store = ProgressStore(tmp_path)
+    code = store.create_learner().code
+    for seconds in (10, 2.5, -30, float("nan"), float("inf"), "junk", None, 0.25):
+        store.record_attempt(code, "why", "why-q1", "failed", seconds=seconds)
+    row = store.progress_for(code)["why-q1"]
+    assert row.seconds == 12.75
+    assert row.attempts == 8
+
+
+def test_outcome_enum_is_accepted_and_bad_outcomes_refused(tmp_path):
+    """The UI may pass workshop.checks.Outcome members; only passed/failed are attempts."""
+
+    class Outcome(enum.StrEnum):  # same shape as workshop.checks.Outcome
+        PASSED = "passed"
+        REVEALED = "revealed"
+
+    store = ProgressStore(tmp_path)
+    code = store.create_learner().code
+    assert store.record_attempt(code, "why", "why-q1", Outcome.PASSED).outcome == "passed"
+    for bad in (Outcome.REVEALED, "not_attempted", "PASSED", None):
+        with pytest.raises(ProgressStoreError, match="outcome"):
+            store.record_attempt(code, "why", "why-q2", bad)
+    assert store.progress_for(code).keys() == {"why-q1"}
+
+
+def test_check_moved_to_another_stage_follows_it(tmp_path):
+    """If a check is moved between stages, its row reports the newest stage id."""
+    store = ProgressStore(tmp_path)
+    code = store.create_learner().code
+    store.record_attempt(code, "data", "q", "failed")
+    assert store.record_attempt(code, "model", "q", "failed").stage_id == "model"
+
+
+def test_events_and_timestamps_follow_the_injected_clock(tmp_path):
+    """Every record is stamped in UTC by the store's clock; events_since filters by it."""
+    clock = Clock()
+    store = ProgressStore(tmp_path, now=clock)
+    code = store.create_learner().code
+    store.record_attempt(code, "why", "q1", "failed")
+    clock.advance(minutes=5)
+    store.record_hint(code, "why", "q1")
+    clock.advance(minutes=5)
+    store.record_attempt(code, "why", "q1", "passed")
+
+    row = store.progress_for(code)["q1"]
+    assert row.first_at == T0
+    assert row.updated_at == T0 + timedelta(minutes=10)
+    assert store.get_learner(code).last_seen == T0 + timedelta(minutes=10)
+    assert [e.kind for e in store.events_since(T0 + timedelta(minutes=5))] == [
+        "hint", "attempt_passed"]
+    naive = (T0 + timedelta(minutes=5, seconds=1)).replace(tzinfo=None)
+    assert [e.kind for e in store.events_since(naive)] == ["attempt_passed"]
+    assert store.events_since(T0)[0].at == T0
+
+
+def test_learners_resume_touch_and_unknown_codes(tmp_path):
+    """A code typed in any spelling resumes; a junk code is refused, an unknown valid one
+    is simply not found."""
+    clock = Clock()
+    store = ProgressStore(tmp_path, now=clock)
+    learner = store.create_learner()
+    assert learner.display_name is None
+    assert store.get_learner(learner.code.lower()) == learner
+    assert store.get_learner("not a code") is None
+    unknown = "2222-2222" if learner.code != "2222-2222" else "3333-3333"
+    assert store.get_learner(unknown) is None
+    assert store.progress_for("junk") == {}
+    clock.advance(minutes=3)
+    store.touch(learner.code)
+    assert store.get_learner(learner.code).last_seen == T0 + timedelta(minutes=3)
+    with pytest.raises(ProgressStoreError, match="resume code"):
+        store.record_attempt("OOOO-0000", "why", "q1", "failed")
+    with pytest.raises(ProgressStoreError, match="check_id"):
+        store.record_attempt(learner.code, "why", "", "failed")
+    assert store.set_display_name(learner.code, "  Bo  ") == "Bo"
+    assert store.set_display_name(learner.code, "\n") is None
+    assert store.get_learner(learner.code).display_name is None
+
+
+def test_export_json_holds_the_learner_and_all_their_progress(tmp_path):
+    """A learner can download everything stored about them, nothing about anyone else."""
+    clock = Clock()
+    store = ProgressStore(tmp_path, now=clock)
+    ann = store.create_learner("Ann 🦊")
+    other = store.create_learner("Bo")
+    store.record_attempt(ann.code, "why", "q1", "failed", seconds=3)
+    store.record_attempt(ann.code, "why", "q1", "passed", seconds=4)
+    store.record_hint(ann.code, "data", "q2")
+    store.record_attempt(other.code, "why", "q1", "failed")
+
+    document = json.loads(store.export_json(ann.code.lower()))
+    assert document["schema_version"] == SCHEMA_VERSION
+    assert document["learner"]["code"] == ann.code
+    assert document["learner"]["display_name"] == "Ann 🦊"
+    assert document["learner"]["created_at"] == T0.isoformat()
+    by_check = {row["check_id"]: row for row in document["progress"]}
+    assert by_check["q1"]["outcome"] == "passed"
+    assert by_check["q1"]["attempts"] == 2
+    assert by_check["q1"]["seconds"] == 7.0
+    assert by_check["q2"]["hints_used"] == 1
+    assert [e["kind"] for e in document["events"]] == ["attempt_failed", "attempt_passed",
+                                                        "hint"]
+    assert {e["learner_code"] for e in document["events"]} == {ann.code}
+    with pytest.raises(ProgressStoreError, match="no learner|none"):
+        store.export_json("2222-3333" if ann.code != "2222-3333" else "3333-2222")
+
+
+# ---------------------------------------------------------------------------------------
+# Many learners at once
+# ---------------------------------------------------------------------------------------
+
+LEARNERS = 50
+FAILS, HINTS = 3, 2
+
+
+def _one_learners_session(store: ProgressStore, index: int) -> None:
+    """What one learner does: 3 fails, 2 hints, a pass on q1; a reveal on q2."""
+    code = store.create_learner(f"learner {index}").code
+    for _ in range(FAILS):
+        store.record_attempt(code, "model", "q1", "failed", seconds=1.0)
+    for _ in range(HINTS):
+        store.record_hint(code, "model", "q1")
+    store.record_attempt(code, "model", "q1", "passed", seconds=0.5)
+    store.record_reveal(code, "model", "q2")
+
+
+def _assert_nothing_lost(store: ProgressStore) -> None:
+    learners = store.all_learners()
+    assert len(learners) == LEARNERS
+    assert {learner.display_name for learner in learners} == {
+        f"learner {i}" for i in range(LEARNERS)}
+    rows = store.all_progress()
+    assert len(rows) == 2 * LEARNERS
+    q1 = [row for row in rows if row.check_id == "q1"]
+    assert len(q1) == LEARNERS
+    assert all((r.outcome, r.attempts, r.hints_used, r.seconds) == (
+        "passed", FAILS + 1, HINTS, FAILS * 1.0 + 0.5) for r in q1)
+    assert sum(r.attempts for r in rows) == LEARNERS * (FAILS + 1)
+    assert all(r.outcome == "revealed" for r in rows if r.check_id == "q2")
+    kinds = [e.kind for e in store.events_since()]
+    assert len(kinds) == LEARNERS * (FAILS + HINTS + 2)
+    assert kinds.count("attempt_failed") == LEARNERS * FAILS
+    assert kinds.count("hint") == LEARNERS * HINTS
+    assert kinds.count("attempt_passed") == LEARNERS
+    assert kinds.count("reveal") == LEARNERS
+
+
+def test_fifty_learners_in_threads_lose_nothing(tmp_path):
+    """Fifty sessions of one Streamlit server writing through one store object at once
+    lose no attempt, hint or reveal."""
+    store = ProgressStore(tmp_path)
+    start = threading.Barrier(LEARNERS)
+    errors: list[BaseException] = []
+
+    def session(index: int) -> None:
+        try:
+            start.wait()
+            _one_learners_session(store, index)
+        except BaseException as exc:  # surfaced below, with the thread's error
+            errors.append(exc)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(LEARNERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    _assert_nothing_lost(store)
+
+
+def test_one_learner_in_many_tabs_loses_no_attempt(tmp_path):
+    """A learner clicking in twenty tabs at once has every attempt and hint counted on the
+    same check."""
+    store = ProgressStore(tmp_path)
+    code = store.create_learner().code
+    tabs, clicks = 20, 5
+    start = threading.Barrier(tabs)
+    errors: list[BaseException] = []
+
+    def tab() -> None:
+        try:
+            start.wait()
+            for _ in range(clicks):
+                store.record_attempt(code, "data", "q1", "failed", seconds=0.25)
+            store.record_hint(code, "data", "q1")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tab) for _ in range(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    row = store.progress_for(code)["q1"]
+    assert (row.attempts, row.hints_used, row.seconds) == (tabs * clicks, tabs,
+                                                           tabs * clicks * 0.25)
+    assert len(store.events_since()) == tabs * (clicks + 1)
+
+
+def _process_session(data_dir: str, index: int, start) -> None:
+    start.wait()
+    # Each process opens its own store on the shared folder, as separate servers would.
+    _one_learners_session(ProgressStore(data_dir), index)
+
+
+@pytest.mark.slow
+def test_fifty_learners_in_separate_processes_lose_nothing(tmp_path):
+    """Fifty processes opening a brand-new store folder together and writing at once
+    lose nothing."""
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(LEARNERS)
+    processes = [context.Process(target=_process_session, args=(str(tmp_path), i, start))
+                 for i in range(LEARNERS)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+    assert [p.exitcode for p in processes] == [0] * LEARNERS
+
+# ---------------------------------------------------------------------------------------
+# Hostile names through the store
+# ---------------------------------------------------------------------------------------
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 7 code points
+
+
+def test_hostile_names_round_trip_through_the_store(tmp_path):
+    """Names full of SQL, HTML, emoji and control characters come back exactly as cleaned,
+    and the tables are still there afterwards."""
+    store = ProgressStore(tmp_path)
+    raws = ["Robert'); DROP TABLE learners;--", "<b>x</b>\x00", FAMILY * 9,
+            "\u202eRTL", "x" * 10_000, "' OR 1=1 --", "\\'; --"]
+    codes = {store.create_learner(raw).code: clean_display_name(raw) for raw in raws}
+    restarted = ProgressStore(tmp_path)
+    assert {learner.code: learner.display_name for learner in restarted.all_learners()} == codes
+    assert all(len(name) <= 40 for name in codes.values())
+    code = next(iter(codes))
+    restarted.record_attempt(code, "why", "q'); DROP TABLE progress;--", "failed")
+    assert list(restarted.progress_for(code)) == ["q'); DROP TABLE progress;--"]
+
+
+
+# ---------------------------------------------------------------------------------------
+# A server killed mid-workshop
+# ---------------------------------------------------------------------------------------
+
+_WRITER = """
+import sys
+from workshop.progress import ProgressStore
+store = ProgressStore(sys.argv[1])
+code = store.create_learner("killed").code
+print(code, flush=True)
+for number in range(100_000):
+    store.record_attempt(code, "why", f"q{number}", "failed")
+    print(number, flush=True)  # acknowledged: record_attempt returned
+"""
+
+
+@pytest.mark.slow
+def test_no_acknowledged_write_is_lost_when_the_server_is_killed(tmp_path):
+    """kill -9 in the middle of a stream of writes: every write that returned is there
+    after a restart, and the store opens without a warning."""
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+    code = writer.stdout.readline().strip()
+    acknowledged = -1
+    while acknowledged < 200:
+        acknowledged = int(writer.stdout.readline())
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=10)
+    # Writes acknowledged after we stopped reading are also kept; count them too.
+    acknowledged = max([acknowledged, *map(int, writer.stdout.read().split())])
+    restarted = ProgressStore(tmp_path)
+    assert restarted.warnings == []
+    kept = restarted.progress_for(code)
+    assert {f"q{number}" for number in range(acknowledged + 1)} <= set(kept)
+    assert len(restarted.events_since()) >= acknowledged + 1

@@ -1,0 +1,84 @@
+"""Learner progress, shared safely by many sessions, threads and processes.
+
+One store that many Streamlit sessions, threads and processes share safely, and that
+survives a server restart.
+
+- ``model`` — the records (``Learner``, ``CheckProgress``, ``Event``), outcome and
+  event-kind strings, and the outcome precedence rules;
+- ``backend`` — ``ProgressBackend``, the small interface the store talks to;
+- ``sqlite`` / ``sqlite_file`` — the default backend: one SQLite file (pooled connections,
+  WAL, retries on lock, schema version, a damaged file moved aside);
+- ``store`` — ``ProgressStore``, the public API.
+
+Names and resume codes are pure functions in ``workshop.learners``; they are re-exported
+here, as is every name this package offered when it was one module.
+"""
+
+from workshop.errors import ProgressStoreError
+from workshop.learners import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    DISPLAY_NAME_MAX,
+    clean_display_name,
+    new_code,
+    normalise_code,
+)
+from workshop.progress.backend import ProgressBackend
+from workshop.progress.model import (
+    ATTEMPT_FAILED,
+    ATTEMPT_PASSED,
+    EVENT_KINDS,
+    FAILED,
+    HINT,
+    NOT_ATTEMPTED,
+    OUTCOMES,
+    PASSED,
+    REVEAL,
+    REVEALED,
+    SCHEMA_VERSION,
+    CheckProgress,
+    Event,
+    Learner,
+    LearnerExport,
+    ProgressChange,
+    outcome_after_attempt,
+    outcome_after_reveal,
+)
+from workshop.progress.sqlite import STORE_FILENAME, SQLiteBackend
+from workshop.progress.store import ProgressStore, default_data_dir
+from workshop.settings import DATA_DIR_ENV, DEFAULT_DATA_DIR
+
+__all__ = [
+    "ATTEMPT_FAILED",
+    "ATTEMPT_PASSED",
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "DATA_DIR_ENV",
+    "DEFAULT_DATA_DIR",
+    "DISPLAY_NAME_MAX",
+    "EVENT_KINDS",
+    "FAILED",
+    "HINT",
+    "NOT_ATTEMPTED",
+    "OUTCOMES",
+    "PASSED",
+    "REVEAL",
+    "REVEALED",
+    "SCHEMA_VERSION",
+    "STORE_FILENAME",
+    "CheckProgress",
+    "Event",
+    "Learner",
+    "LearnerExport",
+    "ProgressBackend",
+    "ProgressChange",
+    "ProgressStore",
+    "ProgressStoreError",
+    "SQLiteBackend",
+    "clean_display_name",
+    "default_data_dir",
+    "new_code",
+    "normalise_code",
+    "outcome_after_attempt",
+    "outcome_after_reveal",
+]

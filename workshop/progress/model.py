@@ -1,0 +1,160 @@
+"""What the progress store keeps, independent of any database.
+
+The records (``Learner``, ``CheckProgress``, ``Event``), the outcome and event-kind
+strings, the outcome precedence rules, and ``ProgressChange``: one write a backend applies
+in a single transaction. Outcome values are the four strings of ``workshop.checks.Outcome``
+(a ``str`` enum, so either form may be passed in): ``passed``, ``failed``,
+``not_attempted``, ``revealed``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from workshop.errors import ProgressStoreError
+
+# The layout of the stored tables; every backend writes and checks the same number.
+SCHEMA_VERSION = 1
+
+PASSED = "passed"
+FAILED = "failed"
+NOT_ATTEMPTED = "not_attempted"
+REVEALED = "revealed"
+OUTCOMES = (PASSED, FAILED, NOT_ATTEMPTED, REVEALED)
+
+ATTEMPT_PASSED = "attempt_passed"
+ATTEMPT_FAILED = "attempt_failed"
+HINT = "hint"
+REVEAL = "reveal"
+EVENT_KINDS = (ATTEMPT_PASSED, ATTEMPT_FAILED, HINT, REVEAL)
+
+
+@dataclass(frozen=True)
+class Learner:
+    """One anonymous learner: resume code, optional display name, UTC timestamps."""
+
+    code: str
+    display_name: str | None
+    created_at: datetime
+    last_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CheckProgress:
+    """One learner's state on one check (outcome, counters, UTC timestamps)."""
+
+    learner_code: str
+    stage_id: str
+    check_id: str
+    outcome: str
+    attempts: int
+    hints_used: int
+    seconds: float
+    updated_at: datetime
+    first_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a learner did on a check; ``kind`` is one of ``EVENT_KINDS``."""
+
+    id: int
+    learner_code: str
+    stage_id: str
+    check_id: str
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ProgressChange:
+    """One record on one check, applied by a backend in a single transaction.
+
+    The backend reads the stored outcome (``not_attempted`` if none), stores
+    ``outcome_after(previous)``, adds the counters, and appends one event of ``kind``.
+    The code and ids are already validated.
+    """
+
+    learner_code: str
+    stage_id: str
+    check_id: str
+    kind: str
+    outcome_after: Callable[[str], str]
+    attempts: int = 0
+    hints_used: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class LearnerExport:
+    """Everything stored about one learner, read in one transaction.
+
+    ``learner`` is None when no learner has the code.
+    """
+
+    learner: Learner | None
+    progress: list[CheckProgress]
+    events: list[Event]
+
+
+def outcome_value(outcome: object) -> str:
+    """The plain outcome string of ``outcome`` (a string or an ``Outcome`` member).
+
+    Raises:
+        ProgressStoreError: it is not one of ``OUTCOMES``.
+    """
+    # workshop.checks.Outcome is a str enum; its .value is the plain string.
+    value = getattr(outcome, "value", outcome)
+    if value not in OUTCOMES:
+        raise ProgressStoreError(
+            f"Expected an outcome among {', '.join(OUTCOMES)}; got {outcome!r}. "
+            "Pass the Outcome returned by workshop.checks.grade."
+        )
+    return value
+
+
+def outcome_after_attempt(previous: str, attempt: str) -> str:
+    """Outcome of a check after one graded submission.
+
+    A pass is never downgraded, and a revealed check stays ``revealed`` (the learner saw
+    the answer before passing); otherwise the attempt's own outcome counts.
+
+    Args:
+        previous: the stored outcome (``not_attempted`` if none).
+        attempt: ``passed`` or ``failed``.
+
+    Returns:
+        The outcome to store.
+    """
+    if previous in (PASSED, REVEALED):
+        return previous
+    return attempt
+
+
+def outcome_after_reveal(previous: str) -> str:
+    """Outcome after the learner reveals the answer: ``revealed`` unless already passed."""
+    return PASSED if previous == PASSED else REVEALED
+
+
+def clean_seconds(seconds: object) -> float:
+    """Seconds as a float; negative, non-finite or non-numeric values count as 0."""
+    try:
+        value = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) and value > 0 else 0.0
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive time (from a test clock) is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def system_now() -> datetime:
+    """The current time, in UTC (the store's default clock)."""
+    return datetime.now(UTC)

@@ -1,0 +1,259 @@
+"""``ProgressStore``: the public API for learner progress, over a ``ProgressBackend``.
+
+The store is anonymous: a learner is a resume code (``K7M4-X9QP``) and an optional
+display name. The store validates and cleans what callers pass (codes in any spelling,
+hostile names, outcomes, junk seconds), applies the outcome rules, and leaves the database
+work to its backend: one SQLite file in the data folder, safe across threads and
+processes, where every write is its own short transaction, a lock held by another writer
+is waited for and retried (never dropped), and a damaged file is moved aside (never
+deleted) with a message in ``store.warnings``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from workshop import settings
+from workshop.errors import ProgressStoreError
+from workshop.learners import clean_display_name, new_code, normalise_code
+from workshop.progress.backend import ProgressBackend
+from workshop.progress.model import (
+    ATTEMPT_FAILED,
+    ATTEMPT_PASSED,
+    FAILED,
+    HINT,
+    PASSED,
+    REVEAL,
+    SCHEMA_VERSION,
+    CheckProgress,
+    Event,
+    Learner,
+    ProgressChange,
+    clean_seconds,
+    outcome_after_attempt,
+    outcome_after_reveal,
+    outcome_value,
+    system_now,
+    utc,
+)
+from workshop.progress.sqlite import SQLiteBackend
+
+
+def default_data_dir() -> Path:
+    """The data folder: ``$WORKSHOP_DATA_DIR`` if set, else ``~/.local/share/...``."""
+    return settings.data_dir()
+
+
+def _valid_code(code: object) -> str:
+    canonical = normalise_code(code)
+    if canonical is None:
+        raise ProgressStoreError(
+            f"Expected a resume code like K7M4-X9QP; got {code!r}. Use the code "
+            "returned by create_learner or normalise_code."
+        )
+    return canonical
+
+
+def _plain(record: object) -> dict:
+    return {key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in asdict(record).items()}
+
+
+class ProgressStore:
+    """Learner progress in ``<data_dir>/progress.sqlite3``, safe across threads/processes.
+
+    Args:
+        data_dir: folder for the store; default ``$WORKSHOP_DATA_DIR``, else
+            ``~/.local/share/reproducible-ml-workshop``. Created if missing.
+        now: clock returning a ``datetime`` (UTC assumed if naive); injectable for tests.
+        busy_timeout: seconds SQLite itself waits for another writer's lock.
+        lock_timeout: total seconds to keep retrying a locked store before giving up
+            with ``ProgressStoreError`` (the write is never silently dropped).
+
+    Raises:
+        ProgressStoreError: the folder cannot be created or written, or the store was
+            written by a newer version of the workshop (the file is left untouched).
+    """
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+        busy_timeout: float = 5.0,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+        self._now = now or system_now
+        self.busy_timeout = busy_timeout
+        self.lock_timeout = lock_timeout
+        backend = SQLiteBackend(folder.absolute(), now=self._now,
+                                busy_timeout=busy_timeout, lock_timeout=lock_timeout)
+        self.data_dir = backend.data_dir
+        self.path = backend.path
+        self._backend: ProgressBackend = backend
+        # The backend's own list: a store moved aside later still shows up here.
+        self.warnings: list[str] = backend.warnings
+
+    def close(self) -> None:
+        """Close the store's idle connections (optional; the store stays usable)."""
+        self._backend.close()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def create_learner(self, display_name: object = None) -> Learner:
+        """Create an anonymous learner with a fresh resume code.
+
+        Args:
+            display_name: optional; cleaned with ``clean_display_name``.
+
+        Returns:
+            The new ``Learner``.
+        """
+        name = clean_display_name(display_name)
+        while True:
+            learner = self._backend.add_learner(new_code(), name)
+            if learner is not None:  # None only on a (1 in 10^11) code collision
+                return learner
+
+    def set_display_name(self, code: str, name: object) -> str | None:
+        """Set (or clear, with ``None``/blank) a learner's display name.
+
+        Args:
+            code: the learner's resume code.
+            name: any text; cleaned with ``clean_display_name``.
+
+        Returns:
+            The name as stored.
+        """
+        code = _valid_code(code)
+        cleaned = clean_display_name(name)
+        self._backend.set_display_name(code, cleaned)
+        return cleaned
+
+    def touch(self, code: str) -> None:
+        """Mark the learner as seen now (e.g. on opening a page), for the room view."""
+        self._backend.touch(_valid_code(code))
+
+    def _record(self, code: str, stage_id: str, check_id: str, kind: str,
+                update: Callable[[str], str], attempts: int, hints: int,
+                seconds: float) -> CheckProgress:
+        code = _valid_code(code)
+        for label, value in (("stage_id", stage_id), ("check_id", check_id)):
+            if not isinstance(value, str) or not value:
+                raise ProgressStoreError(
+                    f"Expected a non-empty {label} string; got {value!r}. Pass the ids "
+                    "from lessons/ (stage.id, check.id)."
+                )
+        return self._backend.record(ProgressChange(
+            code, stage_id, check_id, kind, update,
+            attempts=attempts, hints_used=hints, seconds=seconds,
+        ))
+
+    def record_attempt(self, code: str, stage_id: str, check_id: str, outcome: object,
+                       seconds: float = 0.0) -> CheckProgress:
+        """Record one graded submission.
+
+        Args:
+            code: the learner's resume code (an unknown but valid code is registered).
+            stage_id: the stage id from ``lessons/``.
+            check_id: the check id from ``lessons/``.
+            outcome: ``passed`` or ``failed`` (string or ``Outcome``).
+            seconds: time the learner spent since the last record; negative or
+                non-finite values count as 0.
+
+        Returns:
+            The check's ``CheckProgress`` after the attempt (a pass is never downgraded;
+            a revealed check stays revealed).
+        """
+        value = outcome_value(outcome)
+        if value not in (PASSED, FAILED):
+            raise ProgressStoreError(
+                f"Expected an attempt outcome of passed or failed; got {value!r}. "
+                "Use record_reveal for a revealed answer."
+            )
+        kind = ATTEMPT_PASSED if value == PASSED else ATTEMPT_FAILED
+        return self._record(code, stage_id, check_id, kind,
+                            lambda previous: outcome_after_attempt(previous, value),
+                            attempts=1, hints=0, seconds=clean_seconds(seconds))
+
+    def record_hint(self, code: str, stage_id: str, check_id: str) -> CheckProgress:
+        """Count one hint shown to the learner; returns the check's ``CheckProgress``."""
+        return self._record(code, stage_id, check_id, HINT, lambda previous: previous,
+                            attempts=0, hints=1, seconds=0.0)
+
+    def record_reveal(self, code: str, stage_id: str, check_id: str) -> CheckProgress:
+        """Record that the answer was revealed (``revealed`` unless already passed)."""
+        return self._record(code, stage_id, check_id, REVEAL, outcome_after_reveal,
+                            attempts=0, hints=0, seconds=0.0)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get_learner(self, code: object) -> Learner | None:
+        """The learner with this resume code (any accepted spelling), or ``None``."""
+        canonical = normalise_code(code)
+        return None if canonical is None else self._backend.learner(canonical)
+
+    def progress_for(self, code: object) -> dict[str, CheckProgress]:
+        """All of one learner's check progress, keyed by check id ({} if unknown)."""
+        canonical = normalise_code(code)
+        if canonical is None:
+            return {}
+        return {row.check_id: row for row in self._backend.progress_for(canonical)}
+
+    def all_learners(self) -> list[Learner]:
+        """Every learner, oldest first."""
+        return self._backend.all_learners()
+
+    def all_progress(self) -> list[CheckProgress]:
+        """Every learner's progress on every check they touched."""
+        return self._backend.all_progress()
+
+    def events_since(self, since: datetime | None = None) -> list[Event]:
+        """Events at or after ``since`` (all events if ``None``), oldest first.
+
+        Args:
+            since: a ``datetime`` (UTC assumed if naive).
+
+        Returns:
+            A list of ``Event``.
+        """
+        return self._backend.events_since(since)
+
+    def export_json(self, code: object) -> str:
+        """Everything stored about one learner, as a JSON document they can keep.
+
+        Args:
+            code: the learner's resume code.
+
+        Returns:
+            JSON text with ``schema_version``, ``exported_at``, ``learner``,
+            ``progress`` and ``events``.
+
+        Raises:
+            ProgressStoreError: no learner has this code.
+        """
+        canonical = _valid_code(code)
+        exported = self._backend.export(canonical)
+        if exported.learner is None:
+            raise ProgressStoreError(
+                f"Expected a learner with code {canonical}, but there is none in "
+                f"{self._backend.location}. Check the code."
+            )
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "exported_at": self._now_iso(),
+            "learner": _plain(exported.learner),
+            "progress": [_plain(row) for row in exported.progress],
+            "events": [_plain(event) for event in exported.events],
+        }
+        return json.dumps(document, ensure_ascii=False, indent=2)
+
+    def _now_iso(self) -> str:
+        moment = self._now()
+        return utc(moment).isoformat(timespec="microseconds")
