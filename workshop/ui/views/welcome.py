@@ -1,5 +1,0 @@
-"""Welcome page (the default page, at /)."""
-
-from workshop.ui import welcome
-
-welcome.render()
