@@ -2,3 +2,5 @@
 
 Importable without Streamlit, except ``workshop.ui``.
 """
+
+__version__ = "0.2.0"

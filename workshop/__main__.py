@@ -1,8 +1,13 @@
-"""Command line for team leads: ``python -m workshop validate [LESSONS_DIR]``.
+"""Command line: ``workshop validate [LESSONS_DIR]`` and ``workshop serve``.
 
-Exit codes: 0 the lessons are valid (warnings may be printed), 1 there are problems (each
-printed as ``file:location: message — fix``), 2 the folder does not exist or the command
-line is wrong. Never a traceback.
+Also ``python -m workshop …``; ``workshop --version`` prints the version.
+
+``validate`` exit codes: 0 the lessons are valid (warnings may be printed), 1 there are
+problems (each printed as ``file:location: message — fix``), 2 the folder does not exist or
+the command line is wrong. Never a traceback.
+
+``serve`` exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 it could not start or every process
+died, 2 the command line is wrong, the port is taken or HAProxy is missing.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from workshop import __version__
 from workshop.content import LESSONS_DIR, validate_course
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -20,8 +26,10 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m workshop",
-        description="Tools for the Reproducible ML Workshop's lesson content.",
+        description="Tools for the Reproducible ML Workshop: check lesson content, serve a "
+                    "room.",
     )
+    parser.add_argument("--version", action="version", version=f"workshop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     validate = commands.add_parser(
         "validate",
@@ -33,7 +41,59 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("lessons_dir", nargs="?", metavar="LESSONS_DIR",
                           help=f"the folder holding course.toml (default: {_shown(LESSONS_DIR)})")
+    _add_serve(commands)
     return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    from workshop.serve import DEFAULT_ADDRESS, DEFAULT_PORT, default_processes
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a room: N Streamlit processes behind HAProxy on one port",
+        description="Serve the app to a room from one machine: start N Streamlit processes "
+                    "on internal ports and HAProxy (Debian's haproxy package) in front, "
+                    "cookie-sticky, websockets passed through, health-checked. Every process "
+                    "shares one progress store. Prints the URL once everything answers; "
+                    "Ctrl-C or SIGTERM stops everything it started. A process that dies is "
+                    "taken out of rotation and its learners resume on another with their "
+                    "code. With --processes 1 it runs a single Streamlit on the port "
+                    "directly, without HAProxy. Exit 0 when stopped, 1 when it could not "
+                    "start, 2 when the port is taken or HAProxy is missing.",
+    )
+    serve.add_argument("--processes", type=_positive, default=default_processes(),
+                       metavar="N", help="Streamlit processes, one core each (default: one "
+                                         f"per core, here {default_processes()}); 1 runs "
+                                         "without HAProxy")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="P",
+                       help=f"the port learners open (default: {DEFAULT_PORT})")
+    serve.add_argument("--address", default=DEFAULT_ADDRESS, metavar="ADDRESS",
+                       help=f"the address to listen on (default: {DEFAULT_ADDRESS}; "
+                            "0.0.0.0 for the room's network)")
+    serve.add_argument("--data-dir", type=Path, metavar="D",
+                       help="the progress folder every process shares (sets "
+                            "WORKSHOP_DATA_DIR; default: as configured)")
+
+
+def _positive(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, not {value}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
 
 
 def _shown(path: Path) -> str:
@@ -88,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help (0) or a usage error (2): argparse has printed it
         return int(exit_.code or 0)
+    if args.command == "serve":
+        from workshop.serve import ServeOptions, serve
+
+        return serve(ServeOptions(processes=args.processes, port=args.port,
+                                  address=args.address, data_dir=args.data_dir))
     if args.command != "validate":
         parser.print_help(sys.stderr)
         return EXIT_USAGE
