@@ -17,7 +17,8 @@ Every function takes the :class:`~workshop.audit.scan.Scan` and returns a
   the sections (``DATASHEET_SECTIONS``, ``MODEL_CARD_SECTIONS``).
 * CI — a CI configuration (``.github/workflows/*``, ``.gitlab-ci.yml``, ``.ci/*``,
   ``.circleci/config.yml``, ``Jenkinsfile``, ``azure-pipelines.yml``) with a line that runs
-  the tests (``pytest``, ``unittest``, ``tox``, ``nox``, ``make test``).
+  the tests (``pytest``, ``unittest``, ``tox``, ``nox``, ``make test``; a line that only
+  installs them, with ``install``/``add``, does not count).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ CI_FILE = re.compile(r"^(\.github/workflows/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|\.ci
                      r"\.circleci/config\.ya?ml|jenkinsfile|azure-pipelines\.ya?ml)$",
                      re.IGNORECASE)
 RUNS_TESTS = re.compile(r"\bpytest\b|\bunittest\b|\btox\b|\bnox\b|make\s+test", re.IGNORECASE)
+INSTALLS = re.compile(r"\b(install|add)\b", re.IGNORECASE)
 DATASHEET_SECTIONS = ("motivation", "composition", "collection", "preprocessing", "uses",
                       "distribution", "maintenance")
 MODEL_CARD_SECTIONS = ("intended use", "factors", "metrics", "evaluation data",
@@ -170,7 +172,7 @@ def ci(scan) -> Finding:
     for entry in configs:
         text = scan.text(entry) or ""
         runs += [Evidence(entry.rel, n, clip(line)) for n, line in _numbered(text)
-                 if RUNS_TESTS.search(line)]
+                 if RUNS_TESTS.search(line) and not INSTALLS.search(line)]
     if runs:
         return Finding(FOUND, "CI runs the tests", tuple(runs))
     if configs:

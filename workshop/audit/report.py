@@ -44,6 +44,7 @@ SCHEMA = "workshop-audit/1"
 EXIT_OK, EXIT_MISSING = 0, 1
 LABEL = {FOUND: "✅ found", MISSING: "❌ missing", CANNOT_TELL: "❔ cannot tell"}
 MAX_EVIDENCE_SHOWN = 12
+MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|#")
 
 
 def exit_code(audit: Audit) -> int:
@@ -93,12 +94,17 @@ def code(text: str) -> str:
     return f"{fence} {text.replace('|', '&#124;')} {fence}"
 
 
+def plain(text: str) -> str:
+    """``text`` with Markdown's emphasis, link and table characters escaped."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in text)
+
+
 def _item_section(item, finding) -> list[str]:
     lines = [f"## {LABEL[finding.status]} — {item.title}", "",
-             f"*Stage:* `{item.stage_id}` · *{finding.summary}*", ""]
+             f"*Stage:* `{item.stage_id}` · {plain(finding.summary)}", ""]
     entry = item.checklist()
     if entry:
-        lines += [f"> Course checklist ({entry.key}): {entry.item}", ""]
+        lines += [f"> Course checklist ({entry.key}): {plain(entry.item)}", ""]
     shown = finding.evidence[:MAX_EVIDENCE_SHOWN]
     lines += [f"- {code(e.where())} — {code(e.text)}" for e in shown]
     if len(finding.evidence) > len(shown):
@@ -124,7 +130,7 @@ def to_markdown(audit: Audit) -> str:
         lines += _item_section(item, finding)
     if audit.skipped or audit.truncated:
         lines += ["## Not read", ""]
-        lines += [f"- {code(s.rel)} — {s.reason}" for s in audit.skipped]
+        lines += [f"- {code(s.rel)} — {plain(s.reason)}" for s in audit.skipped]
         if audit.truncated:
             lines.append("- the walk stopped at the file-count limit; later files were not read")
         lines.append("")
