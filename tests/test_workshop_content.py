@@ -477,9 +477,9 @@ def test_loading_is_cached_until_a_file_changes(lessons):
 def test_an_unchanged_course_is_recognised_without_reading_a_file(lessons, monkeypatch):
     """Every page run asks for the course: files not edited moments ago are only stat-ed,
     never read again, and an edit is still picked up."""
-    from workshop import content
+    from workshop.content import cache
 
-    monkeypatch.setattr(content, "_RACY_NS", -10**10)  # no file counts as just edited
+    monkeypatch.setattr(cache, "RACY_NS", -10**10)  # no file counts as just edited
     first = load_course(lessons)
     reads: list[Path] = []
     read_bytes = Path.read_bytes
