@@ -151,3 +151,41 @@ def test_default_folder_is_the_projects_lessons():
     last = done.stdout.splitlines()[-1]
     assert last.startswith("OK: lessons — ") or (last.startswith("FAILED: ")
                                                   and " in lessons" in last)
+
+
+def test_version_is_printed():
+    done = run_cli("--version", fixtures=False)
+    assert done.returncode == 0
+    assert done.stdout.strip() == "workshop 0.2.0"
+
+
+def test_main_returns_the_exit_code_for_the_console_script(capsys):
+    """`workshop = "workshop.__main__:main"`: main() returns, it does not raise SystemExit."""
+    from workshop import __version__
+    from workshop.__main__ import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"workshop {__version__}"
+    assert main(["serve", "--processes", "0"]) == 2
+    assert "--processes: must be at least 1" in capsys.readouterr().err
+
+
+def test_serve_help_explains_processes_port_and_the_single_process_mode():
+    done = run_cli("serve", "--help", fixtures=False)
+    assert done.returncode == 0
+    words = " ".join(done.stdout.split())
+    for flag in ("--processes N", "--port P", "--address ADDRESS", "--data-dir D"):
+        assert flag in words
+    assert "HAProxy" in words
+    assert "With --processes 1 it runs a single Streamlit on the port directly, without HAProxy" \
+        in words
+    assert f"one per core, here {os.cpu_count()}" in words
+
+
+@pytest.mark.parametrize("args", [("--processes", "0"), ("--processes", "two"),
+                                  ("--port", "70000"), ("--port", "0"), ("--bogus",)])
+def test_serve_refuses_wrong_arguments_with_exit_2(args):
+    done = run_cli("serve", *args, fixtures=False)
+    assert done.returncode == 2
+    assert no_traceback(done)
+    assert "usage:" in done.stderr

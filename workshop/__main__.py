@@ -25,7 +25,8 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m workshop",
+        # `workshop` when run as the console script, else as `python -m workshop`.
+        prog="workshop" if Path(sys.argv[0]).name == "workshop" else "python -m workshop",
         description="Tools for the Reproducible ML Workshop: check lesson content, serve a "
                     "room.",
     )
