@@ -85,13 +85,13 @@ def to_json(audit: Audit) -> str:
 
 
 def code(text: str) -> str:
-    """``text`` as a Markdown code span that no backtick or pipe inside it can break."""
+    """``text`` as a Markdown code span that no backtick inside it can break."""
     longest, run = 0, 0
     for char in text:
         run = run + 1 if char == "`" else 0
         longest = max(longest, run)
     fence = "`" * (longest + 1)
-    return f"{fence} {text.replace('|', '&#124;')} {fence}"
+    return f"{fence} {text} {fence}"
 
 
 def plain(text: str) -> str:
