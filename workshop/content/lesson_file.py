@@ -160,4 +160,4 @@ def read_welcome(ctx: Context, course_title: str) -> Welcome:
         ctx, path, parts.front, line_offset=parts.front_line - 1, severity=WARNING)
     if meta is None:
         return Welcome(course_title)
-    return Welcome(str(meta.get("title") or course_title), parts.body.strip(), meta)
+    return Welcome.of(meta, parts.body, course_title)

@@ -136,6 +136,20 @@ class Welcome:
     body: str = ""
     meta: dict = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, meta: dict, body: str, fallback_title: str) -> Welcome:
+        """The welcome text from parsed front matter and body.
+
+        Args:
+            meta: the front matter's fields.
+            body: the Markdown after it.
+            fallback_title: the title when ``meta`` has none (the course title).
+
+        Returns:
+            The :class:`Welcome`, its body stripped of surrounding blank lines.
+        """
+        return cls(str(meta.get("title") or fallback_title), body.strip(), meta)
+
     @property
     def tagline(self) -> str:
         """The line shown under the title ("" when there is none)."""

@@ -1,20 +1,20 @@
-"""Loading the course once (cached) and drawing a stage's lesson: the principle and the
-other sections from ``lesson.md``, and its Checklist · Tools · Metrics.
+"""Loading the course once (cached) and drawing a stage's lesson.
+
+The principle and the other sections from ``lesson.md``, and its Checklist · Tools · Metrics.
 
 All prose comes from ``lessons/``; this module only lays it out.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import streamlit as st
 
-from case_study import paths
+from workshop import settings
 from workshop.content import ContentError, load_course
 
-LESSONS_ENV = "WORKSHOP_LESSONS_DIR"
+LESSONS_ENV = settings.LESSONS_DIR_ENV
 VALIDATE_COMMAND = "python -m workshop validate"
 PRINCIPLE = "Principle"
 FURTHER_READING = "Further reading"
@@ -24,10 +24,12 @@ PLACED_SECTIONS = (PRINCIPLE, FURTHER_READING)
 
 
 def lessons_dir() -> Path:
-    """The lessons folder: ``WORKSHOP_LESSONS_DIR`` when set (tests, a team's own copy),
-    else the project's ``lessons/``. The one place that reads the variable."""
-    configured = os.environ.get(LESSONS_ENV, "").strip()
-    return Path(configured) if configured else paths.LESSONS_DIR
+    """The lessons folder, from ``workshop.settings``.
+
+    ``WORKSHOP_LESSONS_DIR`` when set (tests, a team's own copy), else the project's
+    ``lessons/``.
+    """
+    return settings.lessons_dir()
 
 
 def current_course():
@@ -115,7 +117,8 @@ def render_checklist_tools_metrics(lesson) -> None:
             st.caption("This stage has no checklist.")
         for entry in lesson.checklist:
             tools = ", ".join(entry.tools)
-            st.markdown(f"- **{entry.item}**  \n  {entry.why}" + (f"  \n  *Tools:* {tools}" if tools else ""))
+            extra = f"  \n  *Tools:* {tools}" if tools else ""
+            st.markdown(f"- **{entry.item}**  \n  {entry.why}{extra}")
     with tools_tab:
         if not lesson.tools:
             st.caption("This stage names no tools.")

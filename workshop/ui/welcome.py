@@ -1,5 +1,7 @@
-"""The welcome page: what this is (from ``lessons/welcome.md``), how long each format takes
-(from ``course.toml``'s agendas), and start or resume.
+"""The welcome page: what this is, how long each format takes, and start or resume.
+
+The words come from ``lessons/welcome.md`` (loaded with the course), the formats from
+``course.toml``'s agendas.
 
 Kept light on purpose: nothing here imports scikit-learn or a case-study stage, so the
 first page a learner opens appears at once.
@@ -7,61 +9,48 @@ first page a learner opens appears at once.
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import streamlit as st
 
+from workshop.content import WELCOME_FILE, Welcome, parse_front_matter, validate_course
 from workshop.ui import lesson_view, session, sidebar
 
-WELCOME_FILE = "welcome.md"
-FRONT_MATTER = "+++"
+# The welcome page's words: loaded with the course (``course.welcome``).
+WelcomeText = Welcome
 
 
-@dataclass(frozen=True)
-class WelcomeText:
-    """The welcome page's words: front matter fields and the Markdown body."""
-
-    title: str
-    body: str
-    meta: dict = field(default_factory=dict)
-
-
-def parse_welcome(text: str, fallback_title: str) -> WelcomeText:
+def parse_welcome(text: str, fallback_title: str) -> Welcome:
     """Split ``welcome.md`` into its TOML front matter (between ``+++`` lines) and body.
 
+    The same parser the course loader uses; kept for callers that hold the text.
+
     Args:
-        text: the file's text; fallback_title: used when the front matter has no title.
+        text: the file's text.
+        fallback_title: used when the front matter has no title.
+
     Returns:
-        A :class:`WelcomeText`.
+        A :class:`~workshop.content.Welcome`.
+
     Raises:
         tomllib.TOMLDecodeError: the front matter is not valid TOML.
     """
-    lines = text.splitlines()
-    meta: dict = {}
-    if lines and lines[0].strip() == FRONT_MATTER:
-        try:
-            end = next(i for i in range(1, len(lines)) if lines[i].strip() == FRONT_MATTER)
-        except StopIteration:
-            end = None
-        if end is not None:
-            meta = tomllib.loads("\n".join(lines[1:end]))
-            lines = lines[end + 1:]
-    title = str(meta.get("title") or fallback_title)
-    return WelcomeText(title=title, body="\n".join(lines).strip(), meta=meta)
+    meta, body = parse_front_matter(text)
+    return Welcome.of(meta, body, fallback_title)
 
 
-def _read_welcome(course) -> WelcomeText:
-    path = lesson_view.lessons_dir() / WELCOME_FILE
-    try:
-        return parse_welcome(path.read_text(encoding="utf-8"), course.title)
-    except FileNotFoundError:
-        # A team's own lessons folder may have no welcome text: the course title will do.
-        return WelcomeText(title=course.title, body="")
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        st.error(f"{path} could not be read: {error}. Fix its front matter (TOML between "
-                 "`+++` lines) or remove it.")
-        return WelcomeText(title=course.title, body="")
+def _welcome(course) -> Welcome:
+    """The course's welcome text; a welcome.md that could not be read is explained."""
+    folder = lesson_view.lessons_dir()
+    problems = [problem for problem in validate_course(folder)
+                if Path(problem.file).name == WELCOME_FILE]
+    if problems:
+        # A broken welcome.md is a warning only: the course loads, titled by course.toml.
+        st.error("\n".join(
+            [f"`{WELCOME_FILE}` in `{folder}` could not be read. Fix its front matter (TOML "
+             "between `+++` lines) or remove it.", ""]
+            + [f"- {problem}" for problem in problems]))
+    return course.welcome or Welcome(course.title)
 
 
 def _duration(minutes: int | float) -> str:
@@ -73,8 +62,10 @@ def _duration(minutes: int | float) -> str:
 
 
 def agenda_rows(course) -> list[dict]:
-    """One row per format (talk, tutorial, workshop): total time, buffer, and the minutes
-    each stage gets (teaching + exercise), all read from ``course.toml``."""
+    """One row per format (talk, tutorial, workshop): total time, buffer, minutes per stage.
+
+    Each stage's minutes are teaching + exercise; everything is read from ``course.toml``.
+    """
     rows = []
     for agenda in course.agendas:
         row = {"Format": agenda.title, "Length": _duration(agenda.minutes)}
@@ -97,6 +88,7 @@ def markdown_table(rows: list[dict]) -> str:
 
     Args:
         rows: the table's rows, e.g. from :func:`agenda_rows`.
+
     Returns:
         The table's Markdown, or "" for no rows.
     """
@@ -128,14 +120,13 @@ def render() -> None:
     course = lesson_view.current_course()
     if course is None:
         return
-    text = _read_welcome(course)
+    text = _welcome(course)
     st.title(text.title)
-    tagline = text.meta.get("tagline")
-    if tagline:
-        st.markdown(f"*{tagline}*")
+    if text.tagline:
+        st.markdown(f"*{text.tagline}*")
 
     stages = sidebar.content_stages(course)
-    if stages and st.button(str(text.meta.get("start_label") or "Start"), key="welcome-start",
+    if stages and st.button(text.start_label, key="welcome-start",
                             type="primary"):
         sidebar.go_to(course, stages[0].id)
     if text.body:
