@@ -43,7 +43,7 @@ class Leak:
 
 def _scope_nodes(body: list[ast.stmt]):
     """Every node of a scope's statements, not entering nested functions or classes."""
-    stack = list(reversed(body))
+    stack = [node for node in reversed(body) if not isinstance(node, SCOPES)]
     while stack:
         node = stack.pop()
         yield node
