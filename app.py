@@ -1,25 +1,25 @@
-"""Router only: page config, the course's pages, st.navigation, run the chosen page."""
+"""Router only: page config, the course's pages, st.navigation, run the chosen page.
 
-from pathlib import Path
+Every page is an ``st.Page`` of a function of its own (``workshop/ui/pages.py``), with
+its own URL path and its own title, which the browser tab shows.
+"""
 
 import streamlit as st
 
-from workshop.ui import lesson_view, session, sidebar, warmup
+from workshop.ui import lesson_view, pages, session, sidebar, warmup
 
-ROOT = Path(__file__).parent
-
-st.set_page_config(page_title="Reproducible ML Workshop", layout="wide")
+st.set_page_config(layout="wide")
 
 course = lesson_view.current_course()  # draws an st.error listing every problem if broken
 if course is None:
+    st.set_page_config(page_title=pages.APP_NAME)
     st.stop()
 
 learner = session.current_learner()
-pages = sidebar.build_pages(course, ROOT)
-page = st.navigation(list(pages.values()), position="hidden")
-stage_ids = {stage.id for stage in sidebar.content_stages(course)}
-st.session_state["stage_id"] = page.url_path if page.url_path in stage_ids else None
-sidebar.render(course, pages, learner.code)
+registry = pages.build_pages(course)
+page = st.navigation(list(registry.values()), position="hidden")
+st.set_page_config(page_title=page.title)  # the browser tab names the page being shown
+sidebar.render(course, registry, learner.code)
 page.run()
 # Once per process: keep later full garbage collections cheap (see warmup.py).
 warmup.freeze_after_first_run()

@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from workshop import instructor
-from workshop.instructor import (
+from workshop import instructor_gate as instructor
+from workshop.instructor_gate import (
     ENV_VAR,
     MAX_WAIT_SECONDS,
     Throttle,
@@ -107,3 +107,14 @@ def test_throttle_wait_is_capped_at_sixty_seconds():
         clock.now += attempt.wait_seconds
     assert attempt.wait_seconds == MAX_WAIT_SECONDS
     assert throttle.seconds_left(clock.now - 1) == pytest.approx(1)
+
+
+def test_code_comes_from_the_secrets_file_through_settings(tmp_path):
+    """With no environment variable and no secret given, the secrets file is read (the one
+    place that reads it is workshop.settings)."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('instructor_code = " from-file "\n', encoding="utf-8")
+    assert configured_code(environ={}, files=(secrets,)) == "from-file"
+    assert configured_code(secret="given", environ={}, files=(secrets,)) == "given"
+    assert configured_code(environ={ENV_VAR: "env"}, files=(secrets,)) == "env"
+    assert configured_code(environ={}, files=(tmp_path / "missing.toml",)) is None

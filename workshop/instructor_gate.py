@@ -1,19 +1,22 @@
-"""The instructor gate: which code unlocks instructor mode, a constant-time check of a typed
-code, and a throttle that makes guessing slow.
+"""The instructor gate: the code that unlocks instructor mode, and a slow guess.
 
-Pure value logic, no Streamlit: the UI reads the code (environment or Streamlit secrets),
-keeps one ``Throttle`` per browser session in session state, and asks this module what to do.
+Which code is configured (read through ``workshop.settings``: the environment, else the
+secrets file), a constant-time check of a typed code, and a throttle that makes guessing
+slow. Pure value logic, no Streamlit: the UI keeps one ``Throttle`` per browser session in
+session state and asks this module what to do.
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-ENV_VAR = "WORKSHOP_INSTRUCTOR_CODE"
+from workshop import settings
+
+ENV_VAR = settings.INSTRUCTOR_CODE_ENV
 FIRST_WAIT_SECONDS = 1.0
 MAX_WAIT_SECONDS = 60.0
 
@@ -21,21 +24,30 @@ Clock = Callable[[], float]
 
 
 def configured_code(
-    secret: str | None = None, environ: Mapping[str, str] | None = None
+    secret: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    files: tuple[Path, ...] = settings.SECRETS_FILES,
 ) -> str | None:
     """The instructor code, or None when instructor mode is switched off.
 
-    :param secret: a value the UI read from Streamlit secrets (``instructor_code``), if any.
-    :param environ: the environment to read (default ``os.environ``); tests pass a dict.
-    :return: the ``WORKSHOP_INSTRUCTOR_CODE`` environment variable when set and not blank,
-        else the secret when not blank, else None. Surrounding whitespace is dropped, so a
-        code pasted with a trailing newline still works.
+    Args:
+        secret: a code a caller already holds (it comes after the environment and before
+            the secrets files), if any.
+        environ: the environment to read (default ``os.environ``); tests pass a dict.
+        files: the Streamlit secrets files to read ``instructor_code`` from.
+
+    Returns:
+        ``WORKSHOP_INSTRUCTOR_CODE`` when set and not blank, else ``secret`` when not
+        blank, else ``instructor_code`` from the secrets files, else None (all as
+        ``workshop.settings.instructor_code`` reads them). Surrounding whitespace is
+        dropped, so a code pasted with a trailing newline still works.
     """
-    environ = os.environ if environ is None else environ
-    for candidate in (environ.get(ENV_VAR), secret):
-        if isinstance(candidate, str) and candidate.strip():
-            return candidate.strip()
-    return None
+    from_environment = settings.instructor_code(environ, files=())
+    if from_environment:
+        return from_environment
+    if isinstance(secret, str) and secret.strip():
+        return secret.strip()
+    return settings.instructor_code({}, files=files)
 
 
 def check_code(given: str | None, expected: str | None) -> bool:

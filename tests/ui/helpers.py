@@ -23,12 +23,11 @@ def new_app(code: str | None = None) -> AppTest:
 def open_page(at: AppTest, url_path: str) -> AppTest:
     """Open the page registered under ``url_path`` and run it.
 
-    Why not ``at.switch_page(file)``: every stage is the same file
-    (``workshop/ui/views/stage.py``) registered once per stage, and ``switch_page`` maps a
-    *file* to the first registration, so it would always open the first stage. Streamlit
-    identifies an ``st.navigation`` page by the hash of its URL path, so we request that
-    hash directly. The welcome page (the default, at ``/``) is registered as "welcome".
-    Call ``at.run()`` once before, so that the pages are registered.
+    Why not ``at.switch_page(file)``: every page is a function (``workshop/ui/pages.py``),
+    not a file, and ``AppTest.switch_page`` only takes files. Streamlit identifies an
+    ``st.navigation`` page by the hash of its URL path, so we request that hash directly.
+    The welcome page (the default, at ``/``) is registered as "welcome". Call ``at.run()``
+    once before, so that the pages are registered.
 
     The request is cleared after the run: later runs then stay on the page the last run
     finished on, as a browser does, so a "Next stage →" click (``st.switch_page``) is
@@ -39,6 +38,12 @@ def open_page(at: AppTest, url_path: str) -> AppTest:
         return at.run()
     finally:
         at._page_hash = ""
+
+
+def current_page(at: AppTest) -> dict:
+    """What Streamlit registered for the page the last run showed: ``page_name`` (its
+    title, which the browser tab shows), ``url_pathname``, ``page_script_hash``."""
+    return at._registered_pages[at._finished_page_script_hash]
 
 
 # --- a small course of our own, for tests that must not depend on the real lessons ------

@@ -16,7 +16,13 @@ import pytest
 
 from workshop.progress import STORE_FILENAME, ProgressStore, clean_display_name
 from workshop.ui import session
-from tests.ui.helpers import PROJECT_ROOT, new_app, open_page, write_team_lessons
+from tests.ui.helpers import (
+    PROJECT_ROOT,
+    current_page,
+    new_app,
+    open_page,
+    write_team_lessons,
+)
 
 STAGE = "team-habits"
 
@@ -45,16 +51,19 @@ def test_first_visit_creates_a_learner_and_puts_the_code_in_the_address(team_les
     code = at.query_params["code"]
     assert ProgressStore().get_learner(code) is not None
     assert code in [block.value for block in at.sidebar.code]
-    assert at.session_state["stage_id"] is None
 
 
-def test_the_router_records_the_stage_id_of_the_chosen_page(team_lessons):
-    """Opening /team-habits records that stage id for the shared stage view."""
+def test_the_router_passes_no_stage_id_through_session_state(team_lessons):
+    """Opening /team-habits draws that stage from its own page function: the router keeps
+    no ``stage_id`` (or any other routing key) in session state."""
     at = new_app().run()
+    before = set(at.session_state.keys())
     open_page(at, STAGE)
-    assert at.session_state["stage_id"] == STAGE
+    assert [title.value for title in at.title] == ["Stage 1 · Our team's habits"]
     open_page(at, "wrap-up")
-    assert at.session_state["stage_id"] is None
+    for state in (before, set(at.session_state.keys())):
+        assert "stage_id" not in state
+    assert current_page(at)["url_pathname"] == "wrap-up"
 
 
 def test_progress_survives_a_refresh_with_the_code_in_the_address(team_lessons):

@@ -8,9 +8,11 @@ import pytest
 
 from tests.ui.helpers import new_app, open_page
 from workshop.content import load_course
-from workshop.instructor import ENV_VAR
+from workshop.instructor_gate import ENV_VAR
 from workshop.progress import ProgressStore
-from workshop.ui import instructor as page
+from workshop.ui import instructor_agenda as agenda_tab
+from workshop.ui import instructor_page as page
+from workshop.ui import instructor_room as room_tab
 from workshop.ui.lesson_view import lessons_dir
 
 CODE = "projector-42"
@@ -131,7 +133,7 @@ def test_right_code_opens_every_tab_and_the_room_shows_the_learners(monkeypatch,
     text = _page_text(at)
     assert SEEDED_NAME in text and OTHER_NAME in text
     learners = {metric.label: metric.value for metric in at.metric}
-    assert int(learners[page.LEARNERS_LABEL]) == 2  # the two seeded learners, not this session
+    assert int(learners[room_tab.LEARNERS_LABEL]) == 2  # the two seeded learners, not this session
     stuck = next(frame.value for frame in at.dataframe if "failed tries" in frame.value)
     assert list(stuck["learner"]) == [SEEDED_NAME]
     assert list(stuck["check"]) == [check.id]
@@ -144,7 +146,7 @@ def test_right_code_opens_every_tab_and_the_room_shows_the_learners(monkeypatch,
     at.session_state[page.TAB_KEY] = "Projector"
     at = at.run()
     assert not at.exception
-    assert at.selectbox(key=page.PROJECTOR_STAGE_KEY).value
+    assert at.selectbox(key=agenda_tab.PROJECTOR_STAGE_KEY).value
 
 
 def test_names_never_reach_a_session_that_has_not_unlocked(monkeypatch, seeded_room):
@@ -172,7 +174,7 @@ def test_the_instructors_own_session_is_not_counted_as_a_learner(monkeypatch, se
     assert store.get_learner(instructor) is not None  # the session does have a learner row
     assert len(store.all_learners()) == 3
     counts = {metric.label: int(metric.value) for metric in at.metric}
-    assert counts[page.LEARNERS_LABEL] == 2
+    assert counts[room_tab.LEARNERS_LABEL] == 2
     assert counts["Active in the last 10 minutes"] == 2
     active = next(frame.value for frame in at.dataframe if "last seen (min ago)" in frame.value)
     assert sorted(active["learner"]) == sorted([SEEDED_NAME, OTHER_NAME])
@@ -187,7 +189,7 @@ def test_the_room_lists_every_check_before_anyone_has_answered(monkeypatch):
     at = at.run()
     assert not at.exception
     counts = {metric.label: int(metric.value) for metric in at.metric}
-    assert counts[page.LEARNERS_LABEL] == 0 and counts["Active in the last 10 minutes"] == 0
+    assert counts[room_tab.LEARNERS_LABEL] == 0 and counts["Active in the last 10 minutes"] == 0
     assert any("No learners to count yet" in info.value for info in at.info)
     checks = next(frame.value for frame in at.dataframe if "pass rate" in frame.value)
     course = load_course(lessons_dir())

@@ -12,7 +12,8 @@ import pytest
 from workshop.content import load_course
 from workshop.ui.lesson_view import lessons_dir
 from workshop.ui.stage_page import demo_module_name
-from tests.ui.helpers import new_app, open_page
+from tests.ui.helpers import current_page, new_app, open_page
+from workshop.ui.pages import APP_NAME
 
 COURSE = load_course(lessons_dir())  # the same folder the app reads
 STAGES = [stage for stage in COURSE.stages if stage.id != "wrap-up"]
@@ -48,7 +49,7 @@ def test_welcome_page_says_what_this_is_and_how_long_each_format_takes(app):
     for agenda in COURSE.agendas:
         assert agenda.title in body
     assert at.button(key="welcome-start")
-    assert at.session_state["stage_id"] is None
+    assert current_page(at)["page_name"] == "Welcome · Reproducible ML Workshop"
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=[stage.id for stage in STAGES])
@@ -58,7 +59,9 @@ def test_stage_page_shows_principle_demo_lesson_tabs_and_checks(app, stage):
     at = open_page(app, stage.id)
     assert not at.exception, at.exception
     assert not _texts(at.error), _texts(at.error)
-    assert at.session_state["stage_id"] == stage.id
+    assert "stage_id" not in at.session_state
+    assert current_page(at)["url_pathname"] == stage.id
+    assert current_page(at)["page_name"] == f"{stage.number} · {stage.nav_title} · {APP_NAME}"
     assert _texts(at.title) == [f"Stage {stage.number} · {stage.title}"]
     assert f"Stage {stage.number} of {max(s.number for s in STAGES)}" in _texts(at.caption)
     principle = stage.lesson.sections["Principle"].strip()

@@ -1,5 +1,9 @@
-"""A stage page: the lesson's principle, the stage's live demo (irreproducible and
-reproducible side by side), Checklist · Tools · Metrics, the checks, and the way on."""
+"""A stage page: the principle, the live demo, the lesson, the checks and the way on.
+
+The demo shows the irreproducible and the reproducible version side by side; the lesson
+has Checklist · Tools · Metrics. Each stage's page function (``workshop.ui.pages``) calls
+``render`` with its stage id.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import streamlit as st
 
 from case_study.errors import CaseStudyError
 from workshop.errors import WorkshopError
-from workshop.ui import check_widgets, lesson_view, session, sidebar, warmup
+from workshop.ui import check_widgets, lesson_view, pages, session, warmup
 from workshop.ui.last_resort import show_unexpected
 
 DEMOS_PACKAGE = "workshop.ui.demos"
@@ -50,10 +54,10 @@ def render_demo(stage_id: str) -> bool:
 
 
 def _neighbours(course, stage_id: str) -> tuple[str, str]:
-    ids = [stage.id for stage in sidebar.content_stages(course)]
+    ids = [stage.id for stage in pages.content_stages(course)]
     position = ids.index(stage_id)
-    previous = ids[position - 1] if position > 0 else sidebar.WELCOME_ID
-    following = ids[position + 1] if position + 1 < len(ids) else sidebar.WRAP_UP_ID
+    previous = ids[position - 1] if position > 0 else pages.WELCOME_ID
+    following = ids[position + 1] if position + 1 < len(ids) else pages.WRAP_UP_ID
     return previous, following
 
 
@@ -61,21 +65,21 @@ def render_navigation(course, stage_id: str) -> None:
     """"← Previous" and "Next stage →"."""
     previous, following = _neighbours(course, stage_id)
     left, _, right = st.columns([1, 2, 1])
-    previous_label = "← Welcome" if previous == sidebar.WELCOME_ID else "← Previous"
-    next_label = "Wrap-up →" if following == sidebar.WRAP_UP_ID else "Next stage →"
+    previous_label = "← Welcome" if previous == pages.WELCOME_ID else "← Previous"
+    next_label = "Wrap-up →" if following == pages.WRAP_UP_ID else "Next stage →"
     if left.button(previous_label, key=f"{stage_id}-previous-page", width="stretch"):
-        sidebar.go_to(course, previous)
+        pages.go_to(course, previous)
     if right.button(next_label, key=f"{stage_id}-next-page", type="primary",
                     width="stretch"):
-        sidebar.go_to(course, following)
+        pages.go_to(course, following)
 
 
-def render(stage_id: str | None) -> None:
-    """Draw the page of the stage with this id (the router stored it in session state)."""
+def render(stage_id: str) -> None:
+    """Draw the page of the stage with this id (its page function passes it)."""
     course = lesson_view.current_course()
     if course is None:
         return
-    stages = sidebar.content_stages(course)
+    stages = pages.content_stages(course)
     stage = next((candidate for candidate in stages if candidate.id == stage_id), None)
     if stage is None:
         st.error(f"There is no stage {stage_id!r} in this course. Pick a stage in the sidebar.")

@@ -1,5 +1,8 @@
-"""The wrap-up page: the learner's results (table and chart), their team's reproducibility
-policy built from the course's checklists, and a download of their progress."""
+"""The wrap-up page: the learner's results, the team policy, the progress download.
+
+The results come as a table and a chart; the team's reproducibility policy is built from
+the course's checklists.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import streamlit as st
 from case_study.errors import CaseStudyError
 from workshop import policy
 from workshop.errors import WorkshopError
-from workshop.ui import check_widgets, lesson_view, session, sidebar
+from workshop.ui import check_widgets, lesson_view, pages, session
 
 OUTCOME_LABELS = {
     "passed": "passed",
@@ -35,7 +38,9 @@ def results_frame(course, progress) -> pd.DataFrame:
     """One row per check of the course: its stage, outcome, attempts, hints and time.
 
     Args:
-        course: the loaded course; progress: ``store.progress_for(code)``.
+        course: the loaded course.
+        progress: ``store.progress_for(code)``.
+
     Returns:
         A DataFrame with columns ``RESULT_COLUMNS``, in course order.
     """
@@ -141,7 +146,7 @@ def render() -> None:
     if course is None:
         return
     code = session.learner_code()
-    stage = sidebar.wrap_up_stage(course)
+    stage = pages.wrap_up_stage(course)
     st.title(stage.title if stage else "Wrap-up")
     if stage is not None:
         lesson_view.render_principle(stage.lesson)
