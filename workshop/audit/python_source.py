@@ -222,10 +222,14 @@ def analyse(source: str) -> Facts:
         The facts, lines counted in ``source``.
 
     Raises:
-        SyntaxError: the source does not parse (also for null bytes or bad encodings).
+        SyntaxError: the source does not parse (also for null bytes or bad encodings) or is
+            nested too deeply to read.
     """
     try:
         tree = ast.parse(source)
     except (ValueError, RecursionError, MemoryError) as error:
         raise SyntaxError(f"cannot parse: {error.__class__.__name__}") from error
-    return analyse_tree(tree)
+    try:
+        return analyse_tree(tree)
+    except RecursionError as error:
+        raise SyntaxError("too deeply nested to read") from error
