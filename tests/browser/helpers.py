@@ -25,7 +25,7 @@ ROOM_TIMEOUT = 20_000
 MAX_SCREENSHOT_HEIGHT = 16_000
 
 COURSE = load_course()
-# The stages with a stage page: all but the wrap-up (workshop/ui/sidebar.py, WRAP_UP_ID).
+# The stages with a stage page: all but the wrap-up (workshop/ui/pages.py, WRAP_UP_ID).
 CONTENT_STAGES = [stage for stage in COURSE.stages if stage.id != "wrap-up"]
 MARK_PATTERN = r"[·◐✓]"
 

@@ -8,6 +8,8 @@ import re
 
 from playwright.sync_api import expect
 
+from workshop.ui.pages import APP_NAME
+
 from .helpers import (CONTENT_STAGES, LOAD_TIMEOUT, full_page_screenshot, go_to_stage, main,
                       open_app, open_room_tab, settle, sidebar)
 
@@ -35,9 +37,12 @@ def test_every_page_draws_offline_without_console_errors_and_is_screenshotted(
     seen.assert_clean("the welcome page")
     shots.append(full_page_screenshot(page, screenshot_dir / "00-welcome.png"))
 
+    expect(page).to_have_title(f"Welcome · {APP_NAME}")
     for stage in STAGES:
         go_to_stage(page, stage)
         where = f"the Stage {stage.number} page (/{stage.id})"
+        # Each page names the browser tab after itself (workshop/ui/pages.py).
+        expect(page).to_have_title(f"{stage.number} · {stage.nav_title} · {APP_NAME}")
         _drawn_without_errors(page, where)
         seen.assert_clean(where)
         name = f"{stage.number + 1:02d}-stage-{stage.number}-{stage.id}.png"
