@@ -1,5 +1,7 @@
-"""The team's reproducibility policy: the course's checklists, ticked for what a team does
-today, written out as a Markdown document with the gaps and the tools that close them.
+"""The team's reproducibility policy, written out as a Markdown document.
+
+The course's checklists, ticked for what a team does today, with the gaps and the tools
+that close them.
 
 Pure: no Streamlit, no file access. The wrap-up page collects the ticks; this module only
 turns a course and a set of ticked keys into text, so it can be tested on its own.

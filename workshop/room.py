@@ -1,5 +1,6 @@
-"""The instructor's room view as plain figures: who is here, how far the room got, which
-checks are hard, and who is stuck.
+"""The instructor's room view as plain figures.
+
+Who is here, how far the room got, which checks are hard, and who is stuck.
 
 Pure functions over the rows ``ProgressStore`` returns (``Learner``, ``CheckProgress``,
 ``Event``); no database access, no Streamlit. Every result is a list of frozen dataclasses
@@ -13,7 +14,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from workshop.progress import (
@@ -80,8 +81,11 @@ class CheckFigures:
 
 @dataclass(frozen=True)
 class StuckLearner:
-    """A learner who failed a check at least ``STUCK_FAILURES`` times, has not passed it,
-    and failed it last within the window."""
+    """A learner who looks stuck on a check.
+
+    They failed it at least ``STUCK_FAILURES`` times, have not passed it, and failed it
+    last within the window.
+    """
 
     code: str
     label: str
@@ -106,7 +110,7 @@ class RecentEvent:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _minutes_between(earlier: datetime, later: datetime) -> float:
@@ -119,6 +123,7 @@ def learner_label(code: str, display_name: str | None = None) -> str:
     Args:
         code: resume code.
         display_name: the learner's chosen name, if any.
+
     Returns:
         The display name, else the code's first four characters and an ellipsis
         (``"K7M4…"``), enough to tell learners apart without exposing the whole code.
@@ -140,8 +145,9 @@ def _label(names: Mapping[str, str], code: str) -> str:
 
 def participants(learners: Iterable[Learner],
                  progress: Iterable[CheckProgress]) -> list[Learner]:
-    """The learners who have recorded at least one action on a check: an attempt, a hint
-    or a reveal (each leaves a progress row), in the order given.
+    """The learners who have recorded at least one action on a check, in the order given.
+
+    An action is an attempt, a hint or a reveal (each leaves a progress row).
 
     Every browser session that opens the app gets a learner — the instructor's own
     session, a second tab, a page opened by mistake — so the room counts only these.
@@ -149,6 +155,7 @@ def participants(learners: Iterable[Learner],
     Args:
         learners: rows from ``ProgressStore.all_learners()``.
         progress: rows from ``ProgressStore.all_progress()``.
+
     Returns:
         The learners with at least one progress row.
     """
@@ -164,6 +171,7 @@ def active_learners(learners: Iterable[Learner], now: datetime,
         learners: rows from ``ProgressStore.all_learners()``.
         now: the current time.
         window: how far back counts as "here".
+
     Returns:
         ``ActiveLearner`` rows, most recently seen first.
     """
@@ -191,6 +199,7 @@ def stage_completion(learners: Iterable[Learner], progress: Iterable[CheckProgre
         learners: the learners to count (e.g. all, or only the active ones).
         progress: rows from ``ProgressStore.all_progress()``.
         stage_checks: stage id → its check ids, in course order.
+
     Returns:
         One ``StageCompletion`` per stage, in the order of ``stage_checks``.
     """
@@ -216,6 +225,7 @@ def check_figures(progress: Iterable[CheckProgress],
         stage_checks: stage id → its check ids, in course order (checks not listed
             here, e.g. removed from the course, are left out).
         learners: count only these learners; ``None`` counts everyone in ``progress``.
+
     Returns:
         One ``CheckFigures`` per check, in course order.
     """
@@ -265,6 +275,7 @@ def stuck_learners(learners: Iterable[Learner], progress: Iterable[CheckProgress
         now: the current time.
         window: how recent the last failure must be.
         min_failures: failures that make a learner stuck.
+
     Returns:
         ``StuckLearner`` rows, most failures first.
     """
@@ -302,6 +313,7 @@ def recent_events(learners: Iterable[Learner], events: Iterable[Event], now: dat
         now: the current time.
         window: how far back to look (the edge is included).
         limit: maximum number of rows.
+
     Returns:
         ``RecentEvent`` rows.
     """
