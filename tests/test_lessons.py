@@ -235,3 +235,12 @@ def test_every_check_reference_is_a_known_source(course):
                 else citations(reference)
             assert cited and all(source in course.sources for source in cited), \
                 f"{check.id}: {reference!r}"
+
+
+def test_the_welcome_text_loads_with_the_course_and_cites_its_figures(course):
+    """lessons/welcome.md arrives as course.welcome; its figures follow the lessons' rule."""
+    welcome = course.welcome
+    assert welcome.title and welcome.body and welcome.meta.get("start_label")
+    assert uncited_figures(welcome.body) == []
+    cited = citations(welcome.body)
+    assert cited and set(cited) <= set(course.sources)

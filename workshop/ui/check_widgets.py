@@ -367,16 +367,7 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
 
     changed = False
     if submit and not (finished or committed):
-        if answer.missing:
-            st.info(answer.missing)
-        else:
-            result = _grade(check, kind, answer, ui)
-            if result is not None and (result.details or {}).get("invalid_answer"):
-                # Not an answer yet (nothing chosen, an item twice): say so, count nothing.
-                st.info(result.feedback)
-            elif result is not None:
-                _record_result(check, result, ui, store, code)
-                changed = True
+        changed = _submit(check, kind, answer, ui, store, code)
     if hint and ui["hints_shown"] < len(hints):
         store.record_hint(code, check.stage_id, check.id)
         ui["hints_shown"] += 1
@@ -390,14 +381,36 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
         # Rerun so the sidebar marks, the buttons and the status line agree with the store.
         st.rerun()
 
-    for number, text in enumerate(hints[: ui["hints_shown"]], 1):
+    _show_after_buttons(check, kind, ui, stored, cite)
+
+
+def _submit(check, kind: str, answer, ui: dict, store, code: str) -> bool:
+    """Grade a submitted answer and record it; True when the store changed."""
+    if answer.missing:
+        st.info(answer.missing)
+        return False
+    result = _grade(check, kind, answer, ui)
+    if result is None:
+        return False
+    if (result.details or {}).get("invalid_answer"):
+        # Not an answer yet (nothing chosen, an item twice): say so, count nothing.
+        st.info(result.feedback)
+        return False
+    _record_result(check, result, ui, store, code)
+    return True
+
+
+def _show_after_buttons(check, kind: str, ui: dict, stored: str, cite) -> None:
+    """The hints shown so far, the prediction, the feedback and, once finished, the
+    explanation."""
+    for number, text in enumerate(list(check.hints)[: ui["hints_shown"]], 1):
         st.info(f"Hint {number}: {text}")
     if kind == "predict_then_run":
         _show_prediction(check, ui)
     _show_feedback(ui["result"])
     if ui["result"] and kind == "hands_on":
         _show_details(ui["result"]["details"])
-    if finished:
+    if stored in FINISHED:
         _show_explanation(check, kind, ui, revealed=stored == REVEALED, cite=cite)
 
 

@@ -1,5 +1,7 @@
-"""The learner in this browser session: an anonymous resume code, kept in the page address
-(``?code=…``) so a refresh resumes, and in one guarded session-state key.
+"""The learner in this browser session: an anonymous resume code.
+
+The code is kept in the page address (``?code=…``), so a refresh resumes, and in one
+guarded session-state key.
 
 One ProgressStore per data folder is shared by every session of the server
 (``st.cache_resource`` keyed by the folder), so a room of learners uses one SQLite file.
@@ -11,8 +13,14 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from workshop.progress import (DISPLAY_NAME_MAX, ProgressStore, ProgressStoreError,
-                               clean_display_name, default_data_dir, normalise_code)
+from workshop.progress import (
+    DISPLAY_NAME_MAX,
+    ProgressStore,
+    ProgressStoreError,
+    clean_display_name,
+    default_data_dir,
+    normalise_code,
+)
 
 SESSION_KEY = "workshop-learner"
 QUERY_KEY = "code"

@@ -1,0 +1,209 @@
+"""load_course and validate_course on the fixture course: a valid course loads into frozen
+dataclasses; every problem is collected, warnings do not block loading, and welcome.md
+loads with the course."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.test_workshop_content_support import (
+    COURSE,
+    FIXTURE_MODULE,
+    INTRO_CHECKS,
+    INTRO_LESSON,
+    PRACTICE_CHECKS,
+    edit,
+    errors_of,
+    private_course,
+)
+from workshop.checks import KINDS
+from workshop.content import Welcome, load_course, validate_course
+from workshop.errors import ContentError
+
+
+@pytest.fixture
+def lessons(tmp_path, monkeypatch):
+    """A private copy of the valid fixture course, free to break."""
+    yield from private_course(tmp_path, monkeypatch)
+
+
+def test_valid_course_has_no_problems(lessons):
+    """The fixture course is clean: no errors and no warnings."""
+    assert validate_course(lessons) == []
+
+
+def test_valid_course_loads_into_the_documented_dataclasses(lessons):
+    """The UI gets stages in order, their timings, lesson and checks, as ARCHITECTURE says."""
+    course = load_course(lessons)
+    assert course.title == "Fixture course"
+    assert [agenda.id for agenda in course.agendas] == ["short", "long"]
+    assert course.agenda("long").buffer_minutes == 10
+    assert [stage.id for stage in course.stages] == ["intro", "practice"]
+    intro = course.stage("intro")
+    assert (intro.number, intro.folder, intro.nav_title) == (0, "00-intro", "Intro")
+    assert intro.minutes["long"].teaching == 10 and intro.timing("long").total == 25
+    assert list(intro.lesson.sections) == ["Principle", "What goes wrong", "The fix",
+                                           "Further reading"]
+    assert intro.lesson.sections["The fix"] == (
+        "Pass one seed to every random component [beta-docs].")
+    assert intro.lesson.keypoints[0] == "Write the seed down."
+    assert intro.lesson.checklist[0].tools == ("seedbank",)
+    assert intro.lesson.tools[0].shown_here is True
+    assert intro.lesson.tools[0].url == "https://example.org/seedbank"
+    assert intro.lesson.metrics[0].name == "Spread across runs"
+    assert [source.id for source in intro.lesson.sources] == ["alpha2020", "beta-docs"]
+    assert sorted(check.kind for check in course.checks) == sorted(KINDS)
+
+
+def test_checks_carry_their_stage_and_typed_answers(lessons):
+    """Answers are normalised: keys, tuples of keys, or floats; tolerance for numbers."""
+    course = load_course(lessons)
+    assert [check.id for check in course.checks] == [
+        "intro-single", "intro-multiple", "intro-numeric",
+        "practice-order", "practice-predict", "practice-hands-on"]
+    assert course.check("intro-single").answer == "seed"
+    assert course.check("intro-multiple").answer == ("no-seed", "set-order")
+    assert course.check("practice-order").answer == ("split", "fit", "score")
+    predict = course.check("practice-predict")
+    assert (predict.answer, predict.tolerance, predict.stage_id) == (5.5, 0.5, "practice")
+    assert predict.compute == f"{FIXTURE_MODULE}:mean_of_sample"
+    assert course.check("intro-numeric").unit == "papers"
+    assert course.check("intro-single").option("faster").feedback.startswith("Speed")
+
+
+def test_a_course_without_stage_tables_says_so(lessons):
+    """A course.toml whose [[stage]] tables are misspelt reports both the typo and the gap."""
+    text = (lessons / COURSE).read_text().replace("[[stage]]", "[[stages]]")
+    (lessons / COURSE).write_text(text)
+    problems = validate_course(lessons)
+    assert any(p.message == "no [[stage]] tables" or "no [[stage]]" in p.message
+               for p in problems if p.is_error)
+    assert any("unknown field 'stages'" in p.message and 'did you mean "stage"' in p.message
+               for p in problems if not p.is_error)
+
+
+def test_every_problem_is_collected_not_just_the_first(lessons):
+    """Seven mistakes in four files give seven reports in one run."""
+    edit(lessons, INTRO_CHECKS, 'kind = "numeric"', 'kind = "numerical"')
+    edit(lessons, INTRO_CHECKS, 'answer = "seed"', 'answer = "seeds"')
+    edit(lessons, PRACTICE_CHECKS, "tolerance = 0.5\n", "")
+    edit(lessons, PRACTICE_CHECKS, f"{FIXTURE_MODULE}:shuffle_twice", "os:system")
+    edit(lessons, INTRO_LESSON, "## Further reading", "## Reading")
+    edit(lessons, "01-practice/lesson.md", "Seed the shuffle.", "Seed it: 12.5% faster.")
+    edit(lessons, COURSE, "number = 1", "number = 0")
+    messages = "\n".join(str(p) for p in errors_of(lessons))
+    for fragment in ("unknown kind 'numerical'", "'seeds' is not among the options",
+                     "missing 'tolerance'", "outside the allowed packages",
+                     "missing section '## Further reading'", "the figure 12.5%",
+                     "stage numbers are out of order"):
+        assert fragment in messages
+    assert len(errors_of(lessons)) == 7
+
+
+def test_unlisted_lesson_folder_is_a_warning_that_does_not_block_loading(lessons):
+    """A draft folder not in course.toml is reported, but the course still loads."""
+    shutil.copytree(lessons / "01-practice", lessons / "02-draft")
+    problems = validate_course(lessons)
+    assert [(p.file, p.severity) for p in problems] == [("lessons/02-draft/", "warning")]
+    assert "not listed in course.toml" in problems[0].message
+    assert len(load_course(lessons).stages) == 2
+
+
+def test_non_lesson_folders_are_not_reported(lessons):
+    """An assets folder, or a hidden one, is not mistaken for a lesson."""
+    (lessons / "images").mkdir()
+    (lessons / "images" / "chart.png").write_bytes(b"\x89PNG")
+    (lessons / ".drafts").mkdir()
+    (lessons / ".drafts" / "lesson.md").write_text("x")
+    assert validate_course(lessons) == []
+
+
+@pytest.mark.parametrize("change, message", [
+    ((INTRO_CHECKS, 'unit = "papers"', 'units = "papers"'),
+     "unknown field 'units' in a [[check]] (did you mean \"unit\"?)"),
+    ((INTRO_CHECKS, 'references = ["beta-docs"]', 'references = ["beta-docs"]\ntolerance = 1'),
+     "'tolerance' is not used by single_choice checks"),
+    ((INTRO_LESSON, 'tools = ["seedbank"]', 'tools = ["seed bank"]'),
+     "tool 'seed bank' is not among this lesson's [[tools]]"),
+    ((INTRO_LESSON, "+++\n\n## Principle", "+++\n# Introduction\n\n## Principle"),
+     "text before the first '## ' section is not shown"),
+], ids=["unknown-field", "field-unused-by-kind", "checklist-tool-unknown", "preamble"])
+def test_likely_mistakes_that_do_no_harm_are_warnings(lessons, change, message):
+    """Typos in optional fields and unused fields are flagged but do not block loading."""
+    edit(lessons, *change)
+    problems = validate_course(lessons)
+    assert [p.severity for p in problems] == ["warning"], problems
+    assert message in problems[0].message
+    load_course(lessons)
+
+
+def test_missing_lessons_folder_is_one_problem_and_a_content_error(tmp_path):
+    """Pointing at a folder that does not exist says so, in the same shape as other problems."""
+    missing = tmp_path / "nowhere"
+    [problem] = validate_course(missing)
+    assert "does not exist" in problem.message
+    with pytest.raises(ContentError, match="does not exist"):
+        load_course(missing)
+
+
+def test_content_error_lists_every_problem_in_its_message(lessons):
+    """The UI can show str(error) or iterate error.problems; both hold every problem."""
+    edit(lessons, INTRO_CHECKS, 'answer = "seed"', 'answer = "seeds"')
+    edit(lessons, PRACTICE_CHECKS, "tolerance = 0.5\n", "")
+    with pytest.raises(ContentError) as caught:
+        load_course(lessons)
+    assert len(caught.value.problems) == 2
+    for problem in caught.value.problems:
+        assert str(problem) in str(caught.value)
+
+
+@pytest.mark.slow
+def test_validating_the_real_lessons_imports_no_scikit_learn(project_root):
+    """Loading runs on every page: it must not pay for scikit-learn or Streamlit."""
+    code = ("import sys, time; t = time.perf_counter(); "
+            "from workshop.content import validate_course; validate_course(); "
+            "print(round(time.perf_counter() - t, 3)); "
+            "print(sorted(m for m in ('sklearn', 'streamlit', 'pandas', 'numpy') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=project_root, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seconds, imported = done.stdout.splitlines()
+    assert imported == "[]"
+    assert float(seconds) < 1.0
+
+
+# ------------------------------------------------------------------------ welcome.md
+
+
+def test_welcome_md_loads_with_the_course(lessons):
+    """welcome.md's front matter and body arrive as course.welcome, read by the same
+    front-matter parser as lesson.md."""
+    (lessons / "welcome.md").write_text(
+        '+++\ntitle = "Hello"\ntagline = "A tag"\nstart_label = "Go"\n+++\n\n## Intro\n\nText.\n',
+        encoding="utf-8")
+    welcome = load_course(lessons).welcome
+    assert welcome == Welcome("Hello", "## Intro\n\nText.",
+                              {"title": "Hello", "tagline": "A tag", "start_label": "Go"})
+    assert (welcome.tagline, welcome.start_label) == ("A tag", "Go")
+
+
+def test_without_welcome_md_the_course_title_welcomes(lessons):
+    """welcome.md is optional: a team's own lessons folder may have none."""
+    welcome = load_course(lessons).welcome
+    assert welcome == Welcome("Fixture course")
+    assert (welcome.body, welcome.tagline, welcome.start_label) == ("", "", "Start")
+
+
+def test_a_broken_welcome_md_is_a_warning_and_the_course_title_stands_in(lessons):
+    """Broken welcome front matter is reported at its line, but does not stop the course."""
+    (lessons / "welcome.md").write_text('+++\ntitle = Hello\n+++\nBody.\n', encoding="utf-8")
+    [problem] = validate_course(lessons)
+    assert (problem.file, problem.location, problem.severity) == (
+        "lessons/welcome.md", "line 2", "warning")
+    assert problem.message.startswith("malformed TOML")
+    assert load_course(lessons).welcome == Welcome("Fixture course")
