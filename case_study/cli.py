@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from pathlib import Path
 
+from case_study import __version__, settings
 from case_study.errors import CaseStudyError
 
 EXIT_OK = 0
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="The loan-approval case study of the Reproducible ML Workshop.",
         epilog="Set CASE_STUDY_DEBUG=1 to see the traceback of an unexpected error.",
     )
+    parser.add_argument("--version", action="version", version=f"case-study {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{run,verify,stage}", parser_class=_Parser)
 
     run = commands.add_parser(
@@ -105,18 +106,18 @@ def _print_table(frame) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Train, write the manifest and the model, print a summary."""
-    from case_study import data, pipelines, stage4_legacy
+    from case_study import data, pipelines, run_manifest
 
     if args.pipeline == "irreproducible" and args.seed is not None:
         raise ValueError("the irreproducible pipeline takes no seed (that is its point); drop --seed")
-    stage4_legacy.check_output_dir(args.out)  # refuse before spending a training on it
+    run_manifest.check_output_dir(args.out)  # refuse before spending a training on it
     frame = data.load_german_credit()
     if args.pipeline == "reproducible":
         seed = pipelines.DEFAULT_SEED if args.seed is None else args.seed
         run = pipelines.train_reproducible(frame, seed=seed)
     else:
         run = pipelines.train_irreproducible(frame)
-    manifest_path, model_path = stage4_legacy.write_run(run, args.out)
+    manifest_path, model_path = run_manifest.write_run(run, args.out)
     metrics = ", ".join(f"{k} {v}" for k, v in run.metrics.items())
     print(f"pipeline  {run.pipeline} (seed {run.seed})")
     print(f"metrics   {metrics}")
@@ -129,14 +130,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Rebuild from the manifest; 0 when every field matches, 1 with a diff otherwise."""
-    from case_study import stage4_legacy
+    from case_study import rebuild, run_manifest
 
-    manifest = stage4_legacy.load_manifest(args.manifest)
-    diffs = stage4_legacy.rebuild_from_manifest(manifest)
-    bad = stage4_legacy.mismatches(diffs)
-    model_path = Path(args.manifest).parent / stage4_legacy.MODEL_NAME
+    manifest = run_manifest.load_manifest(args.manifest)
+    diffs = rebuild.rebuild_from_manifest(manifest)
+    bad = run_manifest.mismatches(diffs)
+    model_path = Path(args.manifest).parent / run_manifest.MODEL_NAME
     model_bad = (
-        stage4_legacy.mismatches(stage4_legacy.recorded_model_diffs(manifest, model_path))
+        run_manifest.mismatches(rebuild.recorded_model_diffs(manifest, model_path))
         if model_path.is_file() else []
     )
     if not bad and not model_bad:
@@ -148,15 +149,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"MISMATCH: rebuilding from {args.manifest} does not reproduce it: "
           f"{len(bad)} of {len(diffs)} compared fields differ.")
     if bad:
-        table = stage4_legacy.diff_table(bad).drop(columns="match")
+        table = run_manifest.diff_table(bad).drop(columns="match")
         _print_table(table.rename(columns={"found": "rebuilt"}))
     if any(d.field == "code_version.sha256" for d in bad):
-        changed = stage4_legacy.changed_code_files(manifest)
+        changed = run_manifest.changed_code_files(manifest)
         if changed:
             print(f"\ncase_study files changed since the run: {', '.join(changed)}")
     if model_bad:
         print(f"\n{model_path.name} beside the manifest disagrees with it (the manifest was edited after the run?):")
-        table = stage4_legacy.diff_table(model_bad).drop(columns="match")
+        table = run_manifest.diff_table(model_bad).drop(columns="match")
         _print_table(table.rename(columns={"recorded": "manifest", "found": model_path.name}))
     return EXIT_MISMATCH
 
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m case_study {_command(argv)}: {_one_line(error)}", file=sys.stderr)
         return EXIT_UNUSABLE
     except Exception as error:  # the edge: an unexpected bug still ends as one line
-        if os.environ.get("CASE_STUDY_DEBUG"):
+        if settings.debug():
             raise
         print(
             f"python -m case_study {_command(argv)}: unexpected {type(error).__name__}: {_one_line(error)} "

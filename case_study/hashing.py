@@ -8,11 +8,17 @@ from pathlib import Path
 
 import numpy as np
 
-from case_study.errors import CaseStudyError
+from case_study.errors import ModelHashError
 
-
-class ModelHashError(CaseStudyError):
-    """A model holds something that has no canonical content to hash (or refers to itself)."""
+__all__ = [
+    "ModelHashError",
+    "is_sha256",
+    "sha256_array",
+    "sha256_bytes",
+    "sha256_file",
+    "sha256_model",
+    "short",
+]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -71,7 +77,8 @@ def _sub_digest(value: object, active: set[int]) -> bytes:
 
 
 def _qualified(kind: type | types.FunctionType) -> str:
-    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', getattr(kind, '__name__', '?'))}"
+    name = getattr(kind, "__qualname__", getattr(kind, "__name__", "?"))
+    return f"{getattr(kind, '__module__', '?')}.{name}"
 
 
 def _feed_array(digest, array: np.ndarray, active: set[int]) -> None:
@@ -92,29 +99,34 @@ def _feed_array(digest, array: np.ndarray, active: set[int]) -> None:
         _put(digest, "bytes", contiguous.tobytes())
 
 
-def _feed(digest, value: object, active: set[int]) -> None:
-    """Feed ``value``'s canonical content into ``digest`` (``active``: ids on the current path)."""
+def _feed_atom(digest, value: object, active: set[int]) -> bool:
+    """Feed a value that holds no other values (a scalar, text, a type, a function).
+
+    Returns False, feeding nothing, when ``value`` is a container or an object.
+    """
     if isinstance(value, np.generic):
         # Before the Python scalars: numpy.float64 is a float, but its repr varies by version.
         _feed_array(digest, np.asarray(value), active)
-        return
-    if value is None or isinstance(value, (bool, int, float, complex)):
+    elif value is None or isinstance(value, (bool, int, float, complex)):
         _put(digest, type(value).__qualname__, repr(value).encode())
-        return
-    if isinstance(value, str):
+    elif isinstance(value, str):
         _put(digest, "str", value.encode("utf-8", "surrogatepass"))
-        return
-    if isinstance(value, (bytes, bytearray)):
+    elif isinstance(value, (bytes, bytearray)):
         _put(digest, type(value).__qualname__, bytes(value))
-        return
-    if isinstance(value, np.dtype):
+    elif isinstance(value, np.dtype):
         _put(digest, "dtype", str(value.descr if value.names else value.str).encode())
-        return
-    if isinstance(value, type):
+    elif isinstance(value, type):
         _put(digest, "type", _qualified(value).encode())
-        return
-    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+    elif isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
         _put(digest, "function", _qualified(value).encode())
+    else:
+        return False
+    return True
+
+
+def _feed(digest, value: object, active: set[int]) -> None:
+    """Feed ``value``'s canonical content into ``digest`` (``active``: ids on the current path)."""
+    if _feed_atom(digest, value, active):
         return
 
     identity = id(value)
@@ -129,7 +141,9 @@ def _feed(digest, value: object, active: set[int]) -> None:
             _feed_array(digest, value, active)
         elif isinstance(value, dict):
             # Sorted by the keys' own content hashes: works for keys of mixed types too.
-            entries = sorted(((_sub_digest(key, active), key) for key in value), key=lambda entry: entry[0])
+            entries = sorted(
+                ((_sub_digest(key, active), key) for key in value), key=lambda entry: entry[0]
+            )
             _put(digest, "dict", str(len(entries)).encode())
             for key_digest, key in entries:
                 _put(digest, "key", key_digest)
@@ -171,9 +185,12 @@ def _feed_object(digest, value: object, active: set[int]) -> None:
 
 
 def is_sha256(value: object) -> bool:
-    """True when ``value`` is a 64-character lower-case hex SHA-256 digest (as these
-    functions return)."""
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    """True when ``value`` is a 64-character lower-case hex SHA-256 digest.
+
+    These are the digests this module's functions return.
+    """
+    hexdigits = "0123456789abcdef"
+    return isinstance(value, str) and len(value) == 64 and all(c in hexdigits for c in value)
 
 
 def short(digest: str, length: int = 12) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from case_study import data, paths
-from case_study.errors import CaseStudyError
+from case_study.errors import UnknownChecklistItemError
 
 # The five items, in the order the checklist lists them (column names of the CSV).
 CHECKLIST_ITEMS: tuple[str, ...] = ("dependencies", "training", "evaluation", "pretrained_model", "results")
@@ -41,9 +41,6 @@ PUBLISHED_MEDIAN_STARS = 196
 # does not say how it rounded).
 _REPRODUCED_WITHIN_STARS = 1.0
 
-
-class UnknownChecklistItemError(CaseStudyError):
-    """A filter names a checklist item that the CSV does not have."""
 
 
 @dataclass(frozen=True)

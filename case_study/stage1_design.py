@@ -23,7 +23,6 @@ that *learns* — scaling and the model — is fitted inside a Pipeline on train
 
 from __future__ import annotations
 
-import math
 import secrets
 import statistics
 from dataclasses import dataclass, fields
@@ -31,221 +30,70 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 import sklearn
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, train_test_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.model_selection import StratifiedKFold
 
-from case_study import codes
-from case_study.data import load_german_credit
-from case_study.errors import CaseStudyError
+from case_study.design_card import (
+    COST_AWARE_METRICS,
+    HONEST_SUMMARIES,
+    METRICS,
+    SUMMARIES,
+    DesignCard,
+    PlanGap,
+    check_plan,
+)
+from case_study.design_matrix import (
+    ALL_ATTRIBUTES,
+    HOLDOUT_SIZE,
+    N_APPLICANTS,
+    N_HOLDOUT,
+    N_TEST,
+    N_TRAIN,
+    TEST_SIZE_OF_DEVELOPMENT,
+    DesignMatrix,
+    Splits,
+    encode_documented,
+    loan_design_matrix,
+    make_splits,
+    roc_auc,
+    shuffled_labels,
+)
 from case_study.pipelines import (
     COST_APPROVE_BAD,
     COST_DECLINE_GOOD,
     DEFAULT_SEED,
     expected_cost,
-    split_features_target,
+)
+from case_study.variants import (
+    FEATURE_SETS,
+    MODEL_FAMILIES,
+    VARIANTS,
+    Variant,
+    build_pipeline,
+    take_columns,
 )
 
-HOLDOUT_SIZE = 0.25  # locked: 250 of 1,000 applicants, opened once
-TEST_SIZE_OF_DEVELOPMENT = 0.2  # the irreproducible team's test set: 150 of the 750 left
-# The Statlog file's applicants (data/manifest.json records the row count and every load
-# checks it). Used only to say the split sizes in words; make_splits counts real rows.
-N_APPLICANTS = 1000
-N_HOLDOUT = math.ceil(HOLDOUT_SIZE * N_APPLICANTS)  # train_test_split rounds the test side up
-N_TEST = math.ceil(TEST_SIZE_OF_DEVELOPMENT * (N_APPLICANTS - N_HOLDOUT))
-N_TRAIN = N_APPLICANTS - N_HOLDOUT - N_TEST
+__all__ = [
+    # this module: the forking paths, the two teams' procedures and the two plans
+    "CV_FOLDS", "SPLIT_SEEDS", "ForkingPaths", "baseline_expected_cost",
+    "run_both_teams", "forking_paths", "irreproducible_run_again", "optimism_over_seeds",
+    "summarise_optimism", "locked_holdout_auc", "shuffled_best_test_auc", "VAGUE_PLAN",
+    "REPRODUCIBLE_CARD", "side_by_side",
+    # re-exported: case_study.design_card
+    "COST_AWARE_METRICS", "HONEST_SUMMARIES", "METRICS", "SUMMARIES", "DesignCard", "PlanGap",
+    "check_plan",
+    # re-exported: case_study.variants
+    "FEATURE_SETS", "MODEL_FAMILIES", "Variant", "VARIANTS", "take_columns", "build_pipeline",
+    # re-exported: case_study.design_matrix
+    "ALL_ATTRIBUTES", "HOLDOUT_SIZE", "N_APPLICANTS", "N_HOLDOUT", "N_TEST", "N_TRAIN",
+    "TEST_SIZE_OF_DEVELOPMENT", "DesignMatrix", "Splits", "encode_documented",
+    "loan_design_matrix", "make_splits", "roc_auc", "shuffled_labels",
+]
+
 CV_FOLDS = 5
 # Ten split seeds for "over several seeds": with five, the mean of a holdout AUC still
 # moves by about ±0.02 from seed set to seed set, enough to hide the pattern or fake it.
 SPLIT_SEEDS: tuple[int, ...] = tuple(range(DEFAULT_SEED, DEFAULT_SEED + 10))
-
-ALL_ATTRIBUTES: tuple[str, ...] = tuple(c for c in codes.COLUMNS if c != "class")
-
-# The feature sets an analyst might try by hand, each with a name a learner can read.
-FEATURE_SETS: dict[str, tuple[str, ...]] = {
-    "all 20 attributes": ALL_ATTRIBUTES,
-    "finances": ("checking_status", "credit_history", "savings", "credit_amount",
-                 "duration_months", "installment_rate", "existing_credits"),
-    "accounts and history": ("checking_status", "credit_history", "savings", "duration_months"),
-    "the loan itself": ("purpose", "credit_amount", "duration_months", "installment_rate",
-                        "other_installment_plans", "other_debtors"),
-    "the applicant": ("age_years", "employment_since", "job", "housing", "residence_since",
-                      "property", "dependents", "telephone", "foreign_worker", "personal_status_sex"),
-    "all but age, sex, foreign": tuple(
-        a for a in ALL_ATTRIBUTES if a not in ("personal_status_sex", "age_years", "foreign_worker")
-    ),
-    "six picked by eye": ("checking_status", "duration_months", "credit_history", "savings",
-                          "purpose", "property"),
-    "six more by eye": ("checking_status", "credit_amount", "age_years", "employment_since",
-                        "housing", "purpose"),
-    "history and assets": ("credit_history", "savings", "duration_months", "other_debtors",
-                           "property", "job"),
-    "a hunch": ("checking_status", "savings", "installment_rate", "age_years",
-                "other_installment_plans", "telephone"),
-}
-
-# Two settings of one model family: a hyperparameter is a forking path like any other.
-# Solver and C written down: the default solver changed in scikit-learn 0.22.
-MODEL_FAMILIES: dict[str, dict] = {
-    "logistic regression, C=1": {"C": 1.0, "solver": "liblinear"},
-    "logistic regression, C=0.05": {"C": 0.05, "solver": "liblinear"},
-}
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One forking path: a feature set and a model family."""
-
-    feature_set: str
-    model: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.model} · {self.feature_set}"
-
-
-VARIANTS: tuple[Variant, ...] = tuple(Variant(f, m) for f in FEATURE_SETS for m in MODEL_FAMILIES)
-
-
-# --------------------------------------------------------------------------------------
-# Data and pipelines
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DesignMatrix:
-    """The loan data as numbers: one-hot columns from the documented code table."""
-
-    values: np.ndarray  # float64, 1,000 × 63
-    target: np.ndarray  # 1 = bad risk
-    columns: tuple[str, ...]
-    attribute_of_column: tuple[str, ...]
-
-
-def encode_documented(frame: pd.DataFrame) -> DesignMatrix:
-    """One-hot encode every categorical attribute against its documented categories.
-
-    Parameters: ``frame`` the decoded loan data (``data.load_german_credit()``).
-    Returns a :class:`DesignMatrix`. Row by row and data-independent (the categories come
-    from the documentation, not from the rows), so it can run before the split.
-    """
-    features, target = split_features_target(frame)
-    parts, attribute_of_column = [], []
-    for attribute in ALL_ATTRIBUTES:
-        if attribute in codes.NUMERIC_COLUMNS:
-            parts.append(features[[attribute]].astype("float64"))
-            attribute_of_column.append(attribute)
-            continue
-        categories = sorted(codes.CODE_MEANINGS[attribute].values())
-        dummies = pd.get_dummies(
-            pd.Categorical(features[attribute], categories=categories), prefix=attribute, prefix_sep="="
-        ).astype("float64")
-        dummies.index = features.index  # get_dummies numbers rows afresh; keep the frame's rows
-
-        parts.append(dummies)
-        attribute_of_column.extend([attribute] * len(categories))
-    matrix = pd.concat(parts, axis=1)
-    return DesignMatrix(
-        values=matrix.to_numpy(dtype=np.float64),
-        target=target,
-        columns=tuple(matrix.columns),
-        attribute_of_column=tuple(attribute_of_column),
-    )
-
-
-@lru_cache(maxsize=1)
-def loan_design_matrix() -> DesignMatrix:
-    """The verified loan data as a :class:`DesignMatrix` (:func:`encode_documented` of
-    ``data.load_german_credit()``), shared by Stage 1 and Stage 2.
-
-    Cached: the raw file is verified and immutable, so decoding it once per process is
-    enough. Returns the same object on every call; treat its arrays as read-only.
-    """
-    return encode_documented(load_german_credit())
-
-
-def take_columns(values: np.ndarray, columns: list[int]) -> np.ndarray:
-    """Keep the given column positions (a stateless first step of every variant)."""
-    return values[:, columns]
-
-
-def build_pipeline(variant: Variant, seed: int, design: DesignMatrix | None = None) -> Pipeline:
-    """The variant as one Pipeline: select its columns, scale, fit the model.
-
-    Parameters: ``variant`` which feature set and model; ``seed`` passed to every random
-    component; ``design`` whose column layout to select from (default: the loan data).
-    Returns an unfitted scikit-learn Pipeline.
-    """
-    design = design or loan_design_matrix()
-    wanted = set(FEATURE_SETS[variant.feature_set])
-    columns = [i for i, a in enumerate(design.attribute_of_column) if a in wanted]
-    if variant.model not in MODEL_FAMILIES:
-        raise CaseStudyError(
-            f"Unknown model family {variant.model!r}: expected one of {list(MODEL_FAMILIES)}."
-        )
-    model = LogisticRegression(**MODEL_FAMILIES[variant.model], random_state=seed)
-    return Pipeline(
-        [
-            ("columns", FunctionTransformer(take_columns, kw_args={"columns": columns})),
-            ("scale", StandardScaler()),
-            ("model", model),
-        ]
-    )
-
-
-@dataclass(frozen=True)
-class Splits:
-    """Row positions of one split: train + test make up development; holdout is locked."""
-
-    seed: int
-    train: np.ndarray
-    test: np.ndarray
-    holdout: np.ndarray
-
-    @property
-    def development(self) -> np.ndarray:
-        return np.sort(np.concatenate([self.train, self.test]))
-
-
-def make_splits(target: np.ndarray, seed: int) -> Splits:
-    """Lock a stratified holdout first, then split the rest into train and test.
-
-    Parameters: ``target`` the labels (for stratifying); ``seed`` the split seed.
-    Returns :class:`Splits` of row positions.
-    """
-    positions = np.arange(len(target))
-    development, holdout = train_test_split(
-        positions, test_size=HOLDOUT_SIZE, stratify=target, random_state=seed
-    )
-    train, test = train_test_split(
-        development, test_size=TEST_SIZE_OF_DEVELOPMENT, stratify=target[development], random_state=seed
-    )
-    return Splits(seed, np.sort(train), np.sort(test), np.sort(holdout))
-
-
-def shuffled_labels(target: np.ndarray, seed: int) -> np.ndarray:
-    """The same labels in a seeded random order: any pattern left is noise."""
-    return np.random.default_rng(seed).permutation(target)
-
-
-def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC as the Mann–Whitney statistic (ties count one half), rounded to 6 places.
-
-    Identical to ``sklearn.metrics.roc_auc_score`` for binary labels, without its input
-    checks, which cost more than the model fits here. Parameters: ``y_true`` 0/1 labels;
-    ``score`` higher = more likely 1. Returns a float in [0, 1].
-    """
-    ranks = rankdata(score)
-    positives = y_true == 1
-    n_pos = int(positives.sum())
-    n_neg = len(y_true) - n_pos
-    u = ranks[positives].sum() - n_pos * (n_pos + 1) / 2.0
-    return round(float(u / (n_pos * n_neg)), 6)
-
-
 
 # --------------------------------------------------------------------------------------
 # The two teams
@@ -490,120 +338,26 @@ def shuffled_best_test_auc() -> float:
 # The design card
 # --------------------------------------------------------------------------------------
 
-# Metrics a card may name; only expected cost weighs the two errors as the bank does.
-METRICS: dict[str, str] = {
-    "expected_cost": (
-        f"expected cost per applicant: approving a bad risk costs {COST_APPROVE_BAD:g}, "
-        f"declining a good one {COST_DECLINE_GOOD:g}; decline above the threshold the matrix implies"
-    ),
-    "roc_auc": "ROC AUC: ranking quality, blind to the costs and to the threshold",
-    "accuracy": "accuracy at 0.5: counts both errors as equally bad",
-}
-COST_AWARE_METRICS = frozenset({"expected_cost"})
-
-# Ways of summarising several runs; the best run is a selected, optimistic number.
-SUMMARIES: dict[str, str] = {
-    "median_and_range": "median and range over the runs",
-    "mean_and_sd": "mean and standard deviation over the runs",
-    "best_run": "the best run",
-}
-HONEST_SUMMARIES = frozenset({"median_and_range", "mean_and_sd"})
-
-
-@dataclass(frozen=True)
-class DesignCard:
-    """Written before any modelling. Every field is a decision a reviewer can check.
-
-    ``metric`` is a key of ``METRICS``; ``summary`` a key of ``SUMMARIES``;
-    ``holdout_locked`` True when the split sets rows aside that no comparison of variants
-    may see, to be opened once at the end; ``success_threshold`` the largest acceptable
-    value of the metric on the locked holdout.
-    """
-
-    question: str = ""
-    target: str = ""
-    metric: str = ""
-    split: str = ""
-    holdout_locked: bool = False
-    seed: int | None = None
-    baseline: str = ""
-    success_threshold: float | None = None
-    n_runs: int | None = None
-    summary: str = ""
-
-
-@dataclass(frozen=True)
-class PlanGap:
-    """One thing a design card is missing, or gets wrong, and why it matters."""
-
-    field: str
-    problem: str
-
-
-def check_plan(card: DesignCard) -> list[PlanGap]:
-    """Say what a design card is missing before any model is trained.
-
-    Parameters: ``card`` the plan. Returns one :class:`PlanGap` per missing or unusable
-    field, in the card's field order; an empty list means the plan is complete. A split is
-    unusable when several runs are compared (``n_runs`` > 1) and no holdout is locked.
-    """
-    gaps: list[PlanGap] = []
-
-    def missing(name: str, why: str) -> None:
-        gaps.append(PlanGap(name, f"missing: {why}"))
-
-    if not card.question.strip():
-        missing("question", "what decision will the model support?")
-    if not card.target.strip():
-        missing("target", "which column, which value counts as positive?")
-    if not card.metric.strip():
-        missing("metric", "how is 'good' measured?")
-    elif card.metric not in METRICS:
-        gaps.append(PlanGap("metric", f"unknown metric {card.metric!r}: choose one of {sorted(METRICS)}"))
-    elif card.metric not in COST_AWARE_METRICS:
-        gaps.append(
-            PlanGap("metric", "not tied to the cost matrix: it treats the two errors as the bank does not")
-        )
-    if not card.split.strip():
-        missing("split", "which rows are held out, and when are they opened?")
-    elif card.n_runs is not None and card.n_runs > 1 and not card.holdout_locked:
-        # Choosing among several runs on the rows that report the result is selection on
-        # those rows: the reported number carries the luck of the choice.
-        gaps.append(
-            PlanGap("split", "several variants are compared on the test rows: keep a locked holdout, opened once")
-        )
-    if card.seed is None:
-        missing("seed", "without it the split cannot be made again")
-    if not card.baseline.strip():
-        missing("baseline", "better than what?")
-    if card.success_threshold is None:
-        missing("success_threshold", "what result, decided now, counts as success?")
-    if card.n_runs is None or card.n_runs < 1:
-        missing("n_runs", "how many runs (seeds) will be reported?")
-    if not card.summary.strip():
-        missing("summary", "how will several runs become one number?")
-    elif card.summary not in SUMMARIES:
-        gaps.append(PlanGap("summary", f"unknown summary {card.summary!r}: choose one of {sorted(SUMMARIES)}"))
-    elif card.summary not in HONEST_SUMMARIES:
-        gaps.append(PlanGap("summary", "reports a selected run: central tendency and spread are missing"))
-    return gaps
-
-
-# What the irreproducible team "planned": one sentence and a habit.
+# Wrong: what the irreproducible team "planned": one sentence and a habit.
 VAGUE_PLAN = DesignCard(
     question="Predict which applicants are bad credit risks.",
     target="risk (bad = 1)",
+    # PITFALL: accuracy counts both errors alike; the bank's cost matrix does not.
     metric="accuracy",
     split=f"{N_TEST} random rows for testing, {N_TRAIN} for training",
+    # PITFALL: no locked holdout: the rows that choose the variant also report its score.
     holdout_locked=False,
+    # PITFALL: no seed: the split cannot be made again.
     seed=None,
     baseline="",
+    # PITFALL: no success threshold decided in advance: any result can be called a success.
     success_threshold=None,
     n_runs=20,
+    # PITFALL: the best of twenty runs is reported, a selected and optimistic number.
     summary="best_run",
 )
 
-# The reproducible team's card, written before modelling; the demo follows it.
+# Right: the reproducible team's card, written before modelling; the demo follows it.
 REPRODUCIBLE_CARD = DesignCard(
     question="Which applicants should the bank decline so that the expected cost per applicant is lowest?",
     target="risk: bad = 1, good = 0 (the Statlog class column)",

@@ -46,10 +46,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from case_study import codes, data, paths
-from case_study.errors import CaseStudyError, DataIntegrityError
+from case_study.design_matrix import loan_design_matrix, roc_auc
+from case_study.errors import DataIntegrityError, RawDirectoryError
 from case_study.hashing import sha256_bytes
 from case_study.pipelines import DEFAULT_SEED, TEST_SIZE, split_features_target
-from case_study.stage1_design import loan_design_matrix, roc_auc
 
 # The five split seeds of the leakage comparison, fixed in advance.
 LEAKAGE_SEEDS: tuple[int, ...] = tuple(range(DEFAULT_SEED, DEFAULT_SEED + 5))
@@ -60,9 +60,6 @@ SELECTED_FEATURES = 20
 RECODED_COLUMN = "checking_status"
 UPSTREAM_RECODING: dict[str, str] = {"A14": "A11", "A11": "A12", "A12": "A13", "A13": "A14"}
 
-
-class RawDirectoryError(CaseStudyError):
-    """Someone asked to write a derived copy into the read-only raw-data folder."""
 
 
 # --------------------------------------------------------------------------------------

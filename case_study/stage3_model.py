@@ -14,21 +14,18 @@ Four experiments, each returning plain data a UI or the command line can show:
   in two Python processes with different ``PYTHONHASHSEED`` values and compares hashes.
   Seeds alone are not enough: column lists built from a ``set`` change order between
   processes, and with them the model.
+
+The machinery lives in its own modules and is re-exported here: :mod:`case_study.practices`
+(the switches), :mod:`case_study.pins` (versions against ``requirements.txt``) and
+:mod:`case_study.fresh_process` (running the worker in fresh processes).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
-from importlib import metadata
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -40,10 +37,26 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from case_study import codes, paths
+from case_study import codes, fresh_process
 from case_study.data import load_german_credit
-from case_study.errors import CaseStudyError, EnvironmentMismatchError
+from case_study.errors import CaseStudyError, FreshProcessError, UnknownPracticeError
+from case_study.fresh_process import (
+    BUSY_WAIT_SECONDS,
+    FEATURE_ORDER_HEAD,
+    MAX_CONCURRENT_COMPARISONS,
+    WORKER_TIMEOUT_SECONDS,
+    FreshProcessComparison,
+    WorkerResult,
+    worker_command,
+)
 from case_study.hashing import short
+from case_study.pins import (
+    DIRECT_PINS,
+    REQUIREMENTS,
+    VersionMismatch,
+    environment_mismatches,
+    read_pins,
+)
 from case_study.pipelines import (
     DEFAULT_PARAMS,
     DEFAULT_SEED,
@@ -54,55 +67,31 @@ from case_study.pipelines import (
     train_irreproducible,
     train_reproducible,
 )
+from case_study.practices import PRACTICE_TEXT, Practices
+from case_study.runs import RunPoint, RunSummary, run_point, runs_frame, summarise_runs
 
-
-class UnknownPracticeError(CaseStudyError):
-    """A practice key that the switchboard does not know."""
-
-
-class FreshProcessError(CaseStudyError):
-    """A training worker process failed, timed out, or printed something unreadable."""
+__all__ = [
+    # unseeded vs seeded runs, seed shopping
+    "RunPoint", "RunSummary", "runs_frame", "one_more_unseeded_run", "unseeded_runs",
+    "seeded_runs", "summarise_runs", "LOGISTIC_PARAMS", "SHOPPING_SEEDS", "logistic_auc",
+    "SeedShopping", "seed_shopping", "seed_shopping_gap",
+    # the switchboard
+    "IRREPRODUCIBLE", "REPRODUCIBLE", "SEEDS_ONLY", "MINIMAL_REPRODUCIBLE", "SwitchboardRun",
+    "train_with_practices", "WORKER_MODULE", "train_in_fresh_processes", "grade_switchboard",
+    "side_by_side",
+    # re-exported: case_study.practices, case_study.pins, case_study.fresh_process
+    "PRACTICE_TEXT", "Practices", "DIRECT_PINS", "REQUIREMENTS", "VersionMismatch",
+    "environment_mismatches", "read_pins", "BUSY_WAIT_SECONDS", "FEATURE_ORDER_HEAD",
+    "MAX_CONCURRENT_COMPARISONS", "WORKER_TIMEOUT_SECONDS", "FreshProcessComparison",
+    "WorkerResult", "worker_command",
+    # re-exported: case_study.errors
+    "FreshProcessError", "UnknownPracticeError",
+]
 
 
 # --------------------------------------------------------------------------------------
 # Unseeded vs seeded runs
 # --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunPoint:
-    """One training run as a point on a chart: its ROC AUC and fingerprints."""
-
-    run: int
-    pipeline: str
-    roc_auc: float
-    accuracy: float
-    expected_cost: float
-    model_sha256: str
-    predictions_sha256: str
-    seconds: float
-
-
-def _point(run_number: int, run: TrainingRun, seconds: float) -> RunPoint:
-    return RunPoint(
-        run=run_number,
-        pipeline=run.pipeline,
-        roc_auc=run.metrics["roc_auc"],
-        accuracy=run.metrics["accuracy"],
-        expected_cost=run.metrics["expected_cost"],
-        model_sha256=run.model_sha256,
-        predictions_sha256=run.predictions_sha256,
-        seconds=round(seconds, 4),
-    )
-
-
-def runs_frame(points: Iterable[RunPoint | dict]) -> pd.DataFrame:
-    """Turn run points (dataclasses or their ``asdict`` form) into a chart-ready DataFrame.
-
-    Returns one row per run with the columns of :class:`RunPoint`.
-    """
-    rows = [asdict(p) if isinstance(p, RunPoint) else dict(p) for p in points]
-    return pd.DataFrame(rows, columns=[f.name for f in fields(RunPoint)])
 
 
 def _frame_or_load(frame: pd.DataFrame | None) -> pd.DataFrame:
@@ -118,7 +107,7 @@ def one_more_unseeded_run(frame: pd.DataFrame | None = None, run_number: int = 1
     frame = _frame_or_load(frame)
     started = time.perf_counter()
     run = train_irreproducible(frame)
-    return _point(run_number, run, time.perf_counter() - started)
+    return run_point(run_number, run, time.perf_counter() - started)
 
 
 def unseeded_runs(n: int = 20, frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -141,42 +130,8 @@ def seeded_runs(n: int = 3, frame: pd.DataFrame | None = None, seed: int = DEFAU
     for i in range(n):
         started = time.perf_counter()
         run = train_reproducible(frame, seed=seed)
-        points.append(_point(i + 1, run, time.perf_counter() - started))
+        points.append(run_point(i + 1, run, time.perf_counter() - started))
     return runs_frame(points)
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """How much a set of runs agrees: range of ROC AUC and number of distinct results."""
-
-    n: int
-    min_auc: float
-    median_auc: float
-    max_auc: float
-    spread: float
-    distinct_auc: int
-    distinct_model_hashes: int
-    distinct_prediction_hashes: int
-
-
-def summarise_runs(runs: pd.DataFrame) -> RunSummary:
-    """Summarise a runs DataFrame from :func:`unseeded_runs` or :func:`seeded_runs`.
-
-    Returns a :class:`RunSummary`; ``spread`` is max − min ROC AUC (0.0 for one value).
-    """
-    if runs.empty:
-        raise CaseStudyError("No runs to summarise: expected at least one run; train one first.")
-    auc = runs["roc_auc"]
-    return RunSummary(
-        n=len(runs),
-        min_auc=float(auc.min()),
-        median_auc=float(auc.median()),
-        max_auc=float(auc.max()),
-        spread=round(float(auc.max() - auc.min()), 6),
-        distinct_auc=int(auc.nunique()),
-        distinct_model_hashes=int(runs["model_sha256"].nunique()),
-        distinct_prediction_hashes=int(runs["predictions_sha256"].nunique()),
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -286,120 +241,10 @@ def seed_shopping_gap() -> float:
     """
     return seed_shopping().gap
 
-
 # --------------------------------------------------------------------------------------
-# Pinned versions
+# The switchboard: every practice off is the irreproducible training (each off marked
+# ``# PITFALL:``), every practice on is the reproducible one
 # --------------------------------------------------------------------------------------
-
-REQUIREMENTS = paths.PROJECT_ROOT / "requirements.txt"
-DIRECT_PINS: tuple[str, ...] = ("altair", "numpy", "pandas", "scikit-learn", "scipy", "streamlit")
-
-
-@dataclass(frozen=True)
-class VersionMismatch:
-    """A direct dependency whose installed version is not the pinned one."""
-
-    package: str
-    pinned: str
-    installed: str | None  # None: not installed at all
-
-
-def read_pins(requirements: Path = REQUIREMENTS) -> dict[str, str]:
-    """Read ``name==version`` lines from a requirements file.
-
-    Returns {lower-case package name: pinned version}. Raises EnvironmentMismatchError when
-    the file is missing.
-    """
-    try:
-        text = Path(requirements).read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise EnvironmentMismatchError(
-            f"Expected pinned requirements at {requirements}, found no file. "
-            "Restore requirements.txt from the repository."
-        ) from error
-    pins = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = (part.strip() for part in line.split("==", 1))
-            pins[name.lower()] = version
-    return pins
-
-
-def environment_mismatches(
-    requirements: Path = REQUIREMENTS, packages: Iterable[str] = DIRECT_PINS
-) -> list[VersionMismatch]:
-    """Compare the installed versions of ``packages`` with their pins in ``requirements``.
-
-    Returns the mismatches (empty when everything matches). A mismatch is reported, not
-    raised: the caller decides whether to stop. Raises EnvironmentMismatchError when a
-    package has no ``==`` pin at all.
-    """
-    pins = read_pins(requirements)
-    mismatches = []
-    for package in packages:
-        pinned = pins.get(package.lower())
-        if pinned is None:
-            raise EnvironmentMismatchError(
-                f"Expected {requirements} to pin {package} with '=='; found no pin. "
-                f"Add a line like '{package}==<version>'."
-            )
-        try:
-            installed = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            installed = None
-        if installed != pinned:
-            mismatches.append(VersionMismatch(package, pinned, installed))
-    return mismatches
-
-
-# --------------------------------------------------------------------------------------
-# The switchboard
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Practices:
-    """Which reproducibility practices the training follows; every one defaults to off."""
-
-    seed_split: bool = False
-    seed_model: bool = False
-    sorted_columns: bool = False
-    explicit_params: bool = False
-    pinned_versions_checked: bool = False
-
-    @classmethod
-    def keys_known(cls) -> tuple[str, ...]:
-        """Every practice key, in switchboard order."""
-        return tuple(f.name for f in fields(cls))
-
-    @classmethod
-    def from_keys(cls, keys: Iterable[str]) -> Practices:
-        """Turn on exactly the practices named in ``keys`` (an iterable, or one comma-separated
-        string); raises UnknownPracticeError for a name it does not know."""
-        if isinstance(keys, str):
-            keys = keys.split(",")
-        keys = [k.strip() for k in keys if k and k.strip()]
-        unknown = sorted(set(keys) - set(cls.keys_known()))
-        if unknown:
-            raise UnknownPracticeError(
-                f"Unknown practice {', '.join(repr(k) for k in unknown)}. Expected keys from: "
-                f"{', '.join(cls.keys_known())}. Use those names, separated by commas."
-            )
-        return cls(**{k: True for k in keys})
-
-    def keys_on(self) -> tuple[str, ...]:
-        """The keys of the practices switched on, in switchboard order."""
-        return tuple(k for k in self.keys_known() if getattr(self, k))
-
-
-PRACTICE_TEXT: dict[str, str] = {
-    "seed_split": "Pass one explicit seed to the train/test split",
-    "seed_model": "Pass the same seed to the random forest",
-    "sorted_columns": "Build the column lists in a fixed, sorted order (not from a set)",
-    "explicit_params": "Write every hyperparameter down instead of relying on library defaults",
-    "pinned_versions_checked": "Check installed library versions against requirements.txt at run time",
-}
 
 IRREPRODUCIBLE = Practices()
 REPRODUCIBLE = Practices(**{k: True for k in Practices.keys_known()})
@@ -483,84 +328,12 @@ def train_with_practices(frame: pd.DataFrame, practices: Practices, seed: int = 
     run = _finish("switchboard", model_seed, params, model, x_test, y_test, categorical + numeric, len(y_train))
     return SwitchboardRun(practices=practices, run=run, version_mismatches=mismatches)
 
-
 # --------------------------------------------------------------------------------------
 # Fresh processes
 # --------------------------------------------------------------------------------------
 
-WORKER_MODULE = "case_study.stage3_worker"
-WORKER_TIMEOUT_SECONDS = 120.0
-FEATURE_ORDER_HEAD = 6
-_STDERR_TAIL_CHARS = 1500
-# Each comparison starts two Python interpreters that load scikit-learn. A room of learners
-# pressing "run" together must not start hundreds of them on a two-core server: at most
-# this many comparisons run at once in this process; the others wait for a free slot.
-MAX_CONCURRENT_COMPARISONS = 2
-BUSY_WAIT_SECONDS = 30.0
-_COMPARISON_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_COMPARISONS)
-
-
-@dataclass(frozen=True)
-class WorkerResult:
-    """What one fresh worker process printed."""
-
-    python_hash_seed: int
-    model_sha256: str
-    predictions_sha256: str
-    roc_auc: float
-    feature_order_head: tuple[str, ...]
-    version_mismatches: tuple[dict, ...] | None
-    seconds: float
-
-
-@dataclass(frozen=True)
-class FreshProcessComparison:
-    """The same training in several fresh Python processes, and whether they agree."""
-
-    practices: tuple[str, ...]
-    seed: int
-    results: tuple[WorkerResult, ...]
-    models_match: bool
-    predictions_match: bool
-    wall_seconds: float
-
-    @property
-    def hashes_match(self) -> bool:
-        """True when every process produced the same model and the same predictions."""
-        return self.models_match and self.predictions_match
-
-
-def worker_command(practices: Practices, seed: int = DEFAULT_SEED) -> list[str]:
-    """The command line that runs one training in a fresh interpreter (this one's executable)."""
-    return [sys.executable, "-m", WORKER_MODULE, "--practices", ",".join(practices.keys_on()), "--seed", str(seed)]
-
-
-def _tail(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= _STDERR_TAIL_CHARS else "…" + text[-_STDERR_TAIL_CHARS:]
-
-
-def _parse_worker_output(hash_seed: int, stdout: str, stderr: str) -> WorkerResult:
-    lines = [line for line in stdout.splitlines() if line.strip()]
-    try:
-        payload = json.loads(lines[-1])
-        return WorkerResult(
-            python_hash_seed=hash_seed,
-            model_sha256=payload["model_sha256"],
-            predictions_sha256=payload["predictions_sha256"],
-            roc_auc=float(payload["roc_auc"]),
-            feature_order_head=tuple(payload["feature_order_head"]),
-            version_mismatches=(
-                None if payload["version_mismatches"] is None else tuple(payload["version_mismatches"])
-            ),
-            seconds=float(payload["seconds"]),
-        )
-    except (IndexError, ValueError, KeyError, TypeError) as error:
-        raise FreshProcessError(
-            f"Expected the worker (PYTHONHASHSEED={hash_seed}) to print one line of JSON with the "
-            f"hashes; found {stdout.strip()[:300]!r} ({error}). Worker stderr: {_tail(stderr)!r}. "
-            f"Run `python -m {WORKER_MODULE} --practices seed_split` from the project root to see why."
-        ) from error
+# The worker every comparison of this stage runs (a test may point it elsewhere).
+WORKER_MODULE = fresh_process.WORKER_MODULE
 
 
 def train_in_fresh_processes(
@@ -570,91 +343,14 @@ def train_in_fresh_processes(
     timeout: float = WORKER_TIMEOUT_SECONDS,
     wait: float = BUSY_WAIT_SECONDS,
 ) -> FreshProcessComparison:
-    """Run the same training in fresh Python processes, in parallel, one per hash seed.
+    """Run this stage's training in fresh Python processes, one per hash seed, and compare.
 
-    At most ``MAX_CONCURRENT_COMPARISONS`` comparisons run at once in this Python process
-    (a server shared by a room); a call that finds no free slot waits up to ``wait`` seconds.
-
-    Parameters: ``practices`` a :class:`Practices` or the keys switched on; ``hash_seeds``
-    the ``PYTHONHASHSEED`` of each process (two different values stand in for two runs on two
-    days); ``seed`` the training seed; ``timeout`` seconds for all processes together, once
-    they have started; ``wait`` seconds to wait for a free slot.
-    Returns a :class:`FreshProcessComparison`. Raises UnknownPracticeError for a bad key and
-    FreshProcessError when the server stays busy for ``wait`` seconds, a process cannot be
-    started (e.g. the machine is out of processes), or a worker fails or times out (with
-    the worker's stderr tail).
+    :func:`case_study.fresh_process.train_in_fresh_processes` with this module's
+    ``WORKER_MODULE``; see there for the parameters, the result and the errors.
     """
-    if not isinstance(practices, Practices):
-        practices = Practices.from_keys(practices)
-    hash_seeds = tuple(int(h) for h in hash_seeds)
-    if len(hash_seeds) < 2:
-        raise CaseStudyError(f"Comparing needs at least 2 processes; got hash seeds {hash_seeds}. Pass two.")
-    command = worker_command(practices, seed)
-    if not _COMPARISON_SLOTS.acquire(timeout=max(0.0, wait)):
-        raise FreshProcessError(
-            f"The server is busy, try again in a moment: {MAX_CONCURRENT_COMPARISONS} fresh-process "
-            f"trainings were already running and none finished within {wait:g} s."
-        )
-    try:
-        started = time.perf_counter()
-        outputs = _run_workers(command, hash_seeds, timeout, started)
-        wall = time.perf_counter() - started
-    finally:
-        _COMPARISON_SLOTS.release()
-    results = tuple(_parse_worker_output(h, out, err) for h, out, err in outputs)
-    return FreshProcessComparison(
-        practices=practices.keys_on(),
-        seed=seed,
-        results=results,
-        models_match=len({r.model_sha256 for r in results}) == 1,
-        predictions_match=len({r.predictions_sha256 for r in results}) == 1,
-        wall_seconds=round(wall, 3),
+    return fresh_process.train_in_fresh_processes(
+        practices, hash_seeds, seed, timeout, wait, worker_module=WORKER_MODULE
     )
-
-
-def _run_workers(
-    command: list[str], hash_seeds: tuple[int, ...], timeout: float, started: float
-) -> list[tuple[int, str, str]]:
-    """Start one worker per hash seed, wait for all; kill whatever is still running on the way out."""
-    processes = []
-    try:
-        for hash_seed in hash_seeds:
-            env = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
-            try:
-                processes.append(
-                    subprocess.Popen(
-                        command, cwd=paths.PROJECT_ROOT, env=env, text=True,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    )
-                )
-            except OSError as error:
-                raise FreshProcessError(
-                    f"Could not start a fresh Python process (PYTHONHASHSEED={hash_seed}): {error}. "
-                    "The machine may be out of processes or memory; try again in a moment."
-                ) from error
-        outputs = []
-        for hash_seed, process in zip(hash_seeds, processes):
-            remaining = max(0.1, timeout - (time.perf_counter() - started))
-            try:
-                stdout, stderr = process.communicate(timeout=remaining)
-            except subprocess.TimeoutExpired as error:
-                raise FreshProcessError(
-                    f"Expected the training worker (PYTHONHASHSEED={hash_seed}) to finish within "
-                    f"{timeout:.0f} s; it was still running. Check the machine's load and try again."
-                ) from error
-            if process.returncode != 0:
-                raise FreshProcessError(
-                    f"The training worker (PYTHONHASHSEED={hash_seed}) exited with code "
-                    f"{process.returncode}. Its last words: {_tail(stderr)!r}"
-                )
-            outputs.append((hash_seed, stdout, stderr))
-        return outputs
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            if process.stdout is not None and not process.stdout.closed:
-                process.communicate()  # reaps a killed worker and closes its pipes
 
 
 def grade_switchboard(answer) -> dict:

@@ -15,78 +15,94 @@ The production stream is deterministic: monthly batches resampled (one seeded nu
 Generator) from the reproducible run's held-out rows, with two controlled changes — an input
 shift (more large loans) and, later, a change in the outcome that the inputs do not show
 (applicants without a checking account start to default more).
+
+The machinery is in its own modules, re-exported here under the old names:
+:mod:`case_study.drift` (the baseline profile, PSI, KS), :mod:`case_study.monitoring` (the
+policy, the monthly comparison, the log) and :mod:`case_study.false_alarms` (how often PSI
+alarms under no shift). This module tells the story: the stream, the team without a
+baseline (``# PITFALL:``) next to the team with one, and the headline figures.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from case_study import codes, pipelines
+from case_study import pipelines
 from case_study.data import load_german_credit
-from case_study.errors import CaseStudyError
-from case_study.hashing import sha256_bytes
+from case_study.drift import (
+    BINS,
+    PSI_EPSILON,
+    UNSEEN,
+    BaselineProfile,
+    FeatureProfile,
+    approval_rate,
+    baseline_profile,
+    feature_psi,
+    ks_pvalue,
+    labelled_metrics,
+    psi,
+    quantile_edges,
+)
+from case_study.errors import MonitoringError
+from case_study.false_alarms import (
+    FALSE_ALARM_DRAWS,
+    FALSE_ALARM_FEATURE,
+    FALSE_ALARM_SEED,
+    FalseAlarmPool,
+    FalseAlarmSamples,
+    false_alarm_pool,
+    summarise_false_alarms,
+    theoretical_false_alarm_share,
+    unshifted_psi,
+    unshifted_psi_by_size,
+)
+from case_study.monitoring import (
+    DEFAULT_POLICY,
+    KS_ALPHA,
+    LABEL_DELAY_MONTHS,
+    PSI_ALERT,
+    PSI_WARN,
+    MonitoringPolicy,
+    MonthRecord,
+    monitor_stream,
+    predict_batches,
+    read_monitoring_log,
+    write_monitoring_log,
+)
 
-# --- the monitoring section of the design card -------------------------------------------
+__all__ = [
+    # this module: the stream, the two sides, the study, the checks' computations
+    "N_MONTHS", "DEFAULT_BATCH_SIZE", "STREAM_SEED", "ShiftSchedule", "DEFAULT_SCHEDULE",
+    "MonthlyBatch", "monthly_batches", "monitor_without_baseline", "DeploymentStudy",
+    "run_deployment_study", "records_frame", "labelled_frame", "alerts_frame",
+    "false_alarm_samples", "false_alarm_study", "false_alarm_percent_batch_100",
+    "psi_threshold_batch_100", "side_by_side",
+    # re-exported: case_study.drift
+    "BINS", "PSI_EPSILON", "UNSEEN", "BaselineProfile", "FeatureProfile", "approval_rate",
+    "baseline_profile", "feature_psi", "ks_pvalue", "labelled_metrics", "psi",
+    "quantile_edges",
+    # re-exported: case_study.monitoring
+    "DEFAULT_POLICY", "KS_ALPHA", "LABEL_DELAY_MONTHS", "PSI_ALERT", "PSI_WARN",
+    "MonitoringPolicy", "MonthRecord", "monitor_stream", "predict_batches",
+    "read_monitoring_log", "write_monitoring_log",
+    # re-exported: case_study.false_alarms
+    "FALSE_ALARM_DRAWS", "FALSE_ALARM_FEATURE", "FALSE_ALARM_SEED", "FalseAlarmPool",
+    "FalseAlarmSamples", "false_alarm_pool", "summarise_false_alarms",
+    "theoretical_false_alarm_share", "unshifted_psi", "unshifted_psi_by_size",
+    # re-exported: case_study.errors
+    "MonitoringError",
+]
 
-BINS = 10
-# An empty bin makes PSI's log undefined (ln 0). A share of 0 — in the baseline or in a
-# batch — is replaced by this small share before the log is taken. The choice matters: one
-# empty batch bin where the baseline had 10% adds about (0.1 - 0.0001) * ln(0.1 / 0.0001)
-# ≈ 0.69 to the PSI, so small batches with empty bins read as large shifts.
-PSI_EPSILON = 1e-4
-# The usual PSI conventions (Yurdakul & Naranjo): < 0.10 little change, 0.10–0.25
-# moderate, > 0.25 significant. They carry no false-alarm rate of their own (see
-# false_alarm_study).
-PSI_WARN = 0.10
-PSI_ALERT = 0.25
-KS_ALPHA = 0.01
 
 N_MONTHS = 12
 DEFAULT_BATCH_SIZE = 500
 STREAM_SEED = 2019
-# Labels (did the applicant repay?) arrive one month after the decision in this story.
-LABEL_DELAY_MONTHS = 1
-UNSEEN = "(unseen)"
-# The feature the single-feature false-alarm study uses: 10 quantile bins, as in the
-# formula (1/n + 1/m)·χ²(B−1).
-FALSE_ALARM_FEATURE = "credit_amount"
-FALSE_ALARM_DRAWS = 400
-FALSE_ALARM_SEED = 7
-
-
-class MonitoringError(CaseStudyError):
-    """A baseline profile or monitoring log is unreadable or does not fit the data."""
-
-
-@dataclass(frozen=True)
-class MonitoringPolicy:
-    """Alert thresholds, fixed in the design card before deployment (not after a scare).
-
-    ``psi_warn``/``psi_alert`` apply to every feature and to the prediction distribution;
-    ``ks_alpha`` is the monthly KS significance level, shared between the numeric features
-    (Bonferroni: each feature alerts below ks_alpha / number of numeric features);
-    ``approval_change`` is the absolute change in approval rate that warns;
-    ``auc_drop`` the fall in ROC AUC, ``cost_rise`` the relative rise in expected cost per
-    applicant that alert once labels arrive.
-    """
-
-    psi_warn: float = PSI_WARN
-    psi_alert: float = PSI_ALERT
-    ks_alpha: float = KS_ALPHA
-    approval_change: float = 0.10
-    auc_drop: float = 0.05
-    cost_rise: float = 0.20
-
-
-DEFAULT_POLICY = MonitoringPolicy()
 
 
 @dataclass(frozen=True)
@@ -119,243 +135,6 @@ class ShiftSchedule:
 
 
 DEFAULT_SCHEDULE = ShiftSchedule()
-
-
-# --- the baseline profile, recorded at training time -------------------------------------
-
-
-@dataclass(frozen=True)
-class FeatureProfile:
-    """One feature's (or the prediction's) distribution at training time.
-
-    numeric: ``edges`` are the interior bin edges (bins are right-closed: x ≤ edge), so
-    there are len(edges) + 1 bins; ``reference`` keeps the training values for the KS test.
-    categorical: ``categories`` as seen in training plus the ``(unseen)`` bucket.
-    ``shares`` are the training shares per bin, in order.
-    """
-
-    name: str
-    kind: str
-    shares: tuple[float, ...]
-    edges: tuple[float, ...] = ()
-    categories: tuple[str, ...] = ()
-    reference: tuple[float, ...] = ()
-
-    def shares_of(self, values) -> np.ndarray:
-        """The share of ``values`` that falls in each of this profile's bins."""
-        return np.bincount(self.bin_index(values), minlength=len(self.shares)) / max(len(values), 1)
-
-    def bin_index(self, values) -> np.ndarray:
-        """The bin number of every value (categories never seen in training → ``(unseen)``)."""
-        if self.kind == "numeric":
-            array = np.asarray(values, dtype=float)
-            return np.searchsorted(np.asarray(self.edges, dtype=float), array, side="left")
-        known = np.asarray(self.categories, dtype=str)
-        order = np.argsort(known)
-        text = np.asarray(values, dtype=str)
-        position = np.clip(np.searchsorted(known[order], text), 0, len(known) - 1)
-        index = order[position]
-        # A category never seen in training is counted in the (unseen) bin.
-        return np.where(known[index] == text, index, self.categories.index(UNSEEN)).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class BaselineProfile:
-    """What production will be compared with, recorded when the model is trained.
-
-    ``features`` one FeatureProfile per input column (training rows); ``prediction`` the
-    distribution of P(bad) on the held-out rows; ``approval_rate`` the held-out share with
-    P(bad) ≤ ``threshold``; ``metrics`` the held-out labelled metrics; ``model_sha256``
-    ties the baseline to the model it describes.
-    """
-
-    model_sha256: str
-    seed: int | None
-    n_train: int
-    n_holdout: int
-    threshold: float
-    approval_rate: float
-    metrics: dict
-    features: tuple[FeatureProfile, ...]
-    prediction: FeatureProfile
-    bins: int = BINS
-    psi_epsilon: float = PSI_EPSILON
-
-    def feature(self, name: str) -> FeatureProfile:
-        """The profile of feature ``name``."""
-        for profile in self.features:
-            if profile.name == name:
-                return profile
-        raise MonitoringError(
-            f"The baseline has no feature '{name}'; it records {[p.name for p in self.features]}. "
-            "Record a new baseline from the model that uses this feature."
-        )
-
-    def to_dict(self) -> dict:
-        """A JSON-serialisable dict (lists, not tuples) that from_dict reads back."""
-        return json.loads(json.dumps(asdict(self)))
-
-    @classmethod
-    def from_dict(cls, data: dict) -> BaselineProfile:
-        """Rebuild a baseline from to_dict's output; MonitoringError names a missing field."""
-        try:
-            return cls(
-                model_sha256=data["model_sha256"],
-                seed=data["seed"],
-                n_train=int(data["n_train"]),
-                n_holdout=int(data["n_holdout"]),
-                threshold=float(data["threshold"]),
-                approval_rate=float(data["approval_rate"]),
-                metrics=dict(data["metrics"]),
-                features=tuple(_feature_from_dict(f) for f in data["features"]),
-                prediction=_feature_from_dict(data["prediction"]),
-                bins=int(data.get("bins", BINS)),
-                psi_epsilon=float(data.get("psi_epsilon", PSI_EPSILON)),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise MonitoringError(
-                f"The baseline profile is incomplete or malformed ({type(error).__name__}: {error}). "
-                "Expected the fields written by BaselineProfile.to_dict(); record the baseline again "
-                "from the training run."
-            ) from None
-
-    def sha256(self) -> str:
-        """Fingerprint of the baseline (canonical JSON), cited by every log line."""
-        return sha256_bytes(json.dumps(self.to_dict(), sort_keys=True).encode())
-
-
-def _feature_from_dict(data: dict) -> FeatureProfile:
-    return FeatureProfile(
-        name=data["name"],
-        kind=data["kind"],
-        shares=tuple(float(s) for s in data["shares"]),
-        edges=tuple(float(e) for e in data.get("edges", ())),
-        categories=tuple(str(c) for c in data.get("categories", ())),
-        reference=tuple(float(r) for r in data.get("reference", ())),
-    )
-
-
-def quantile_edges(values, bins: int = BINS) -> tuple[float, ...]:
-    """Interior bin edges at the training quantiles, so each bin holds about 1/bins of it.
-
-    Repeated quantiles (few distinct values) collapse to one edge, and an edge at the
-    maximum is dropped, so no bin is empty in training. Returns a sorted tuple.
-    """
-    array = np.asarray(values, dtype=float)
-    # "inverted_cdf" picks observed values as edges; interpolated edges could fall between
-    # two observed values and leave a bin empty.
-    inner = np.unique(np.quantile(array, np.linspace(0.0, 1.0, bins + 1), method="inverted_cdf")[1:-1])
-    return tuple(float(e) for e in inner[inner < array.max()])
-
-
-def _numeric_profile(name: str, values, bins: int, keep_reference: bool) -> FeatureProfile:
-    edges = quantile_edges(values, bins)
-    draft = FeatureProfile(name=name, kind="numeric", shares=(0.0,) * (len(edges) + 1), edges=edges)
-    shares = tuple(round(float(s), 6) for s in draft.shares_of(values))
-    reference = tuple(float(v) for v in np.sort(np.asarray(values, dtype=float))) if keep_reference else ()
-    return FeatureProfile(name=name, kind="numeric", shares=shares, edges=edges, reference=reference)
-
-
-def _categorical_profile(name: str, values) -> FeatureProfile:
-    series = pd.Series(values, dtype="str")
-    categories = tuple(sorted(series.unique())) + (UNSEEN,)
-    draft = FeatureProfile(name=name, kind="categorical", shares=(0.0,) * len(categories), categories=categories)
-    shares = tuple(round(float(s), 6) for s in draft.shares_of(series.to_list()))
-    return FeatureProfile(name=name, kind="categorical", shares=shares, categories=categories)
-
-
-def baseline_profile(run: pipelines.TrainingRun, frame: pd.DataFrame, bins: int = BINS) -> BaselineProfile:
-    """Record the baseline at training time.
-
-    Parameters: ``run`` a TrainingRun (its ``test_index`` marks the held-out rows);
-    ``frame`` the decoded data the run was trained on; ``bins`` quantile bins per numeric
-    feature and for P(bad).
-    Returns a BaselineProfile: feature distributions from the training rows, the P(bad)
-    distribution, approval rate and labelled metrics from the held-out rows.
-    """
-    missing = sorted(set(codes.NUMERIC_COLUMNS + codes.CATEGORICAL_COLUMNS) - set(frame.columns))
-    if missing:
-        raise MonitoringError(
-            f"The frame lacks the model's input columns {missing}. Pass the decoded loan data "
-            "(case_study.data.load_german_credit())."
-        )
-    train = frame.drop(index=run.test_index)
-    profiles = []
-    for name in codes.COLUMNS[:-1]:
-        if name in codes.NUMERIC_COLUMNS:
-            profiles.append(_numeric_profile(name, train[name].to_numpy(), bins, keep_reference=True))
-        else:
-            profiles.append(_categorical_profile(name, train[name]))
-    p_bad = np.asarray(run.test_predictions, dtype=float)
-    return BaselineProfile(
-        model_sha256=run.model_sha256,
-        seed=run.seed,
-        n_train=len(train),
-        n_holdout=len(p_bad),
-        threshold=pipelines.COST_THRESHOLD,
-        approval_rate=round(approval_rate(p_bad), 6),
-        metrics=dict(run.metrics),
-        features=tuple(profiles),
-        prediction=_numeric_profile("P(bad)", p_bad, bins, keep_reference=False),
-        bins=bins,
-        psi_epsilon=PSI_EPSILON,
-    )
-
-
-# --- drift metrics ------------------------------------------------------------------------
-
-
-def psi(expected, actual, epsilon: float = PSI_EPSILON) -> float:
-    """Population Stability Index: Σ (actual − expected) · ln(actual / expected) over bins.
-
-    ``expected``/``actual`` are shares per bin (each summing to 1); a share of 0 is
-    replaced by ``epsilon`` (see PSI_EPSILON). Returns a float ≥ 0.
-    """
-    e = np.clip(np.asarray(expected, dtype=float), epsilon, None)
-    a = np.clip(np.asarray(actual, dtype=float), epsilon, None)
-    if e.shape != a.shape:
-        raise MonitoringError(
-            f"PSI needs the same bins on both sides: expected {e.shape[0]} shares, found {a.shape[0]}. "
-            "Bin the batch with the baseline's own edges (FeatureProfile.shares_of)."
-        )
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
-def feature_psi(profile: FeatureProfile, values, epsilon: float = PSI_EPSILON) -> float:
-    """PSI of ``values`` against the baseline ``profile``, binned with the baseline's bins."""
-    return psi(profile.shares, profile.shares_of(values), epsilon)
-
-
-def ks_pvalue(profile: FeatureProfile, values) -> float:
-    """Two-sample KS test p-value: training values (``profile.reference``) vs ``values``."""
-    if not profile.reference:
-        raise MonitoringError(
-            f"The baseline for '{profile.name}' keeps no reference sample, so no KS test is possible. "
-            "Record the baseline with baseline_profile(), which keeps the training values."
-        )
-    # The asymptotic p-value: the exact one costs far more at these sample sizes and differs
-    # little; either is only approximate for features with many tied values.
-    sample = np.asarray(values, dtype=float)
-    return float(stats.ks_2samp(np.asarray(profile.reference), sample, method="asymp").pvalue)
-
-
-def approval_rate(p_bad, threshold: float = pipelines.COST_THRESHOLD) -> float:
-    """Share of applicants approved: P(bad) at or below the cost threshold (1 / (1 + 5))."""
-    p = np.asarray(p_bad, dtype=float)
-    return float(np.mean(p <= threshold)) if len(p) else float("nan")
-
-
-def labelled_metrics(y_true, p_bad) -> dict:
-    """ROC AUC (None when the batch holds one class only), accuracy and expected cost."""
-    y = np.asarray(y_true)
-    p = np.asarray(p_bad, dtype=float)
-    if len(np.unique(y)) < 2:
-        return {
-            "roc_auc": None,
-            "accuracy": round(float(np.mean((p > 0.5) == y)), 6),
-            "expected_cost": round(pipelines.expected_cost(y, p), 6),
-        }
-    return pipelines.score(y, p)
 
 
 # --- the production stream ----------------------------------------------------------------
@@ -427,17 +206,7 @@ def monthly_batches(
     return tuple(batches)
 
 
-def predict_batches(model, batches) -> list[np.ndarray]:
-    """P(bad) for every batch, with one call to the model (faster than one per month)."""
-    if not batches:
-        return []
-    together = pd.concat([b.features for b in batches], ignore_index=True)
-    p_bad = model.predict_proba(together)[:, 1]
-    bounds = np.cumsum([0] + [b.n for b in batches])
-    return [p_bad[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
-
-
-# --- the irreproducible side --------------------------------------------------------------
+# --- Wrong: no baseline, only the approval rate ------------------------------------------
 
 
 def monitor_without_baseline(run: pipelines.TrainingRun, batches, predictions=None) -> pd.DataFrame:
@@ -463,213 +232,7 @@ def monitor_without_baseline(run: pipelines.TrainingRun, batches, predictions=No
     )
 
 
-# --- the reproducible side: compare every batch with the baseline -------------------------
-
-
-@dataclass(frozen=True)
-class MonthRecord:
-    """One line of the monitoring log: how month ``month``'s batch compares with the baseline.
-
-    ``labelled`` holds the metrics of the batch whose labels arrived this month
-    (``labelled["for_month"]``), or None while they are outstanding.
-    ``alerts`` is a list of {"level", "check", "detail"} dicts.
-    """
-
-    month: int
-    scenario: str
-    n: int
-    baseline_sha256: str
-    psi: dict
-    max_psi: float
-    max_psi_feature: str
-    ks_pvalue: dict
-    prediction_psi: float
-    approval_rate: float
-    labelled: dict | None
-    alerts: list
-
-    def to_dict(self) -> dict:
-        """The JSON-serialisable log line."""
-        return asdict(self)
-
-
-def _p_text(p: float) -> str:
-    # p-values are logged to six decimals; below that, say so rather than print "0".
-    return "< 1e-06" if p < 1e-6 else f"= {p:.2g}"
-
-
-def _input_alerts(psi_by_feature, ks_by_feature, policy):
-    alerts = []
-    for name, value in psi_by_feature.items():
-        if value > policy.psi_alert:
-            alerts.append({"level": "alert", "check": f"PSI {name}", "detail": f"{value:.3f} > {policy.psi_alert:.2f}"})
-        elif value > policy.psi_warn:
-            alerts.append({"level": "warn", "check": f"PSI {name}", "detail": f"{value:.3f} > {policy.psi_warn:.2f}"})
-    # One KS test per numeric feature every month: split alpha between them (Bonferroni),
-    # or some feature "shifts" by chance most months.
-    per_test = policy.ks_alpha / max(len(ks_by_feature), 1)
-    for name, p in ks_by_feature.items():
-        if p < per_test:
-            alerts.append(
-                {"level": "warn", "check": f"KS {name}", "detail": f"p {_p_text(p)} (limit {policy.ks_alpha}/{len(ks_by_feature)})"}
-            )
-    return alerts
-
-
-def _output_alerts(prediction_psi, rate, baseline, policy):
-    alerts = []
-    if prediction_psi > policy.psi_alert:
-        alerts.append({"level": "alert", "check": "prediction PSI", "detail": f"{prediction_psi:.3f} > {policy.psi_alert:.2f}"})
-    elif prediction_psi > policy.psi_warn:
-        alerts.append({"level": "warn", "check": "prediction PSI", "detail": f"{prediction_psi:.3f} > {policy.psi_warn:.2f}"})
-    if abs(rate - baseline.approval_rate) > policy.approval_change:
-        alerts.append(
-            {
-                "level": "warn",
-                "check": "approval rate",
-                "detail": f"{rate:.1%} vs baseline {baseline.approval_rate:.1%} (limit ±{policy.approval_change:.0%})",
-            }
-        )
-    return alerts
-
-
-def _label_alerts(labelled, baseline, policy):
-    alerts = []
-    month = labelled["for_month"]
-    auc, base_auc = labelled["roc_auc"], baseline.metrics["roc_auc"]
-    if auc is not None and auc < base_auc - policy.auc_drop:
-        alerts.append(
-            {"level": "alert", "check": f"ROC AUC (month {month})", "detail": f"{auc:.3f} < baseline {base_auc:.3f} - {policy.auc_drop}"}
-        )
-    cost, base_cost = labelled["expected_cost"], baseline.metrics["expected_cost"]
-    if cost > base_cost * (1 + policy.cost_rise):
-        alerts.append(
-            {
-                "level": "alert",
-                "check": f"expected cost (month {month})",
-                "detail": f"{cost:.3f} > baseline {base_cost:.3f} + {policy.cost_rise:.0%}",
-            }
-        )
-    return alerts
-
-
-def monitor_stream(
-    baseline: BaselineProfile,
-    model,
-    batches,
-    policy: MonitoringPolicy = DEFAULT_POLICY,
-    label_delay: int = LABEL_DELAY_MONTHS,
-    predictions=None,
-) -> list[MonthRecord]:
-    """Compare every batch with the baseline, as each month closes.
-
-    Parameters: ``baseline`` from baseline_profile; ``model`` the deployed model (its
-    fingerprint must match the baseline's — it is not re-checked here, the caller passes
-    the run that recorded it); ``batches`` from monthly_batches; ``policy`` the design
-    card's thresholds; ``label_delay`` months until a batch's outcomes are known;
-    ``predictions`` P(bad) per batch if already computed (predict_batches).
-    Returns one MonthRecord per batch, in order.
-    """
-    p_by_month = predictions if predictions is not None else predict_batches(model, batches)
-    fingerprint = baseline.sha256()
-    records = []
-    for index, (batch, p_bad) in enumerate(zip(batches, p_by_month)):
-        psi_by_feature = {
-            profile.name: round(feature_psi(profile, batch.features[profile.name].to_numpy(), baseline.psi_epsilon), 6)
-            for profile in baseline.features
-        }
-        ks_by_feature = {
-            profile.name: round(ks_pvalue(profile, batch.features[profile.name].to_numpy()), 6)
-            for profile in baseline.features
-            if profile.kind == "numeric"
-        }
-        worst = max(psi_by_feature, key=psi_by_feature.get)
-        prediction_psi = round(feature_psi(baseline.prediction, p_bad, baseline.psi_epsilon), 6)
-        rate = round(approval_rate(p_bad, baseline.threshold), 6)
-        alerts = _input_alerts(psi_by_feature, ks_by_feature, policy)
-        alerts += _output_alerts(prediction_psi, rate, baseline, policy)
-        labelled = None
-        if index - label_delay >= 0:
-            earlier, earlier_p = batches[index - label_delay], p_by_month[index - label_delay]
-            labelled = {"for_month": earlier.month, "n": earlier.n, **labelled_metrics(earlier.y, earlier_p)}
-            alerts += _label_alerts(labelled, baseline, policy)
-        records.append(
-            MonthRecord(
-                month=batch.month,
-                scenario=batch.scenario,
-                n=batch.n,
-                baseline_sha256=fingerprint,
-                psi=psi_by_feature,
-                max_psi=psi_by_feature[worst],
-                max_psi_feature=worst,
-                ks_pvalue=ks_by_feature,
-                prediction_psi=prediction_psi,
-                approval_rate=rate,
-                labelled=labelled,
-                alerts=alerts,
-            )
-        )
-    return records
-
-
-# --- the monitoring log -------------------------------------------------------------------
-
-
-def _log_line(record) -> str:
-    data = record.to_dict() if hasattr(record, "to_dict") else dict(record)
-    return json.dumps(data, sort_keys=True, allow_nan=False)
-
-
-def write_monitoring_log(records, path: Path) -> Path:
-    """Append one JSON line per record to the log at ``path`` (created with its folder).
-
-    ``records`` are MonthRecords or plain dicts. Returns ``path``. Appending — never
-    rewriting — keeps every earlier month exactly as it was logged.
-    """
-    path = Path(path)
-    lines = [_log_line(r) for r in records]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(line + "\n")
-    return path
-
-
-def read_monitoring_log(path: Path) -> list[dict]:
-    """Read the log back as a list of dicts, one per non-empty line.
-
-    Raises MonitoringError naming the line number when a line is not a JSON object with a
-    ``month``, and when the file is missing.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MonitoringError(
-            f"No monitoring log at {path}. Run the monitoring once (write_monitoring_log) before reading it."
-        ) from None
-    entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise MonitoringError(
-                f"Line {number} of the monitoring log {path} is not valid JSON ({error.msg}, column "
-                f"{error.colno}): {line[:60]!r}. Expected one JSON object per line. The lines before "
-                "it are intact; restore this line from a backup or remove it and note the gap."
-            ) from None
-        if not isinstance(entry, dict) or "month" not in entry:
-            raise MonitoringError(
-                f"Line {number} of the monitoring log {path} is not a monitoring record: expected a "
-                f"JSON object with a 'month', found {line[:60]!r}. Remove the line or restore it from a backup."
-            )
-        entries.append(entry)
-    return entries
-
-
-# --- the whole stage, with defaults -------------------------------------------------------
+# --- Right: a baseline, every batch compared with it, a monitoring log --------------------
 
 
 @dataclass(frozen=True)
@@ -762,111 +325,6 @@ def alerts_frame(records) -> pd.DataFrame:
 # --- how often does PSI cry wolf? ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FalseAlarmPool:
-    """The training rows the baseline describes, binned once with the baseline's own bins
-    (one column per feature): the one population both sides of a no-shift draw come from."""
-
-    bin_index: np.ndarray = field(repr=False)
-    baseline_shares: tuple[np.ndarray, ...] = field(repr=False)
-    feature_names: tuple[str, ...]
-    n_train: int
-
-
-def false_alarm_pool(baseline: BaselineProfile, frame: pd.DataFrame, run: pipelines.TrainingRun) -> FalseAlarmPool:
-    """Bin the baseline's training rows once, so thousands of unshifted draws cost little.
-
-    Parameters: ``baseline`` recorded from ``run`` on ``frame`` (baseline_profile).
-    Returns a FalseAlarmPool. Raises MonitoringError when the training rows (``frame``
-    without ``run.test_index``) are not the ones the baseline was built from.
-    """
-    train = frame.drop(index=run.test_index, errors="ignore")
-    if len(train) != baseline.n_train or len(train) + len(run.test_index) != len(frame):
-        raise MonitoringError(
-            f"The baseline was built from {baseline.n_train} training rows, but this frame and run leave "
-            f"{len(train)}. Pass the frame and run the baseline was recorded from."
-        )
-    columns = [profile.bin_index(train[profile.name].to_numpy()) for profile in baseline.features]
-    return FalseAlarmPool(
-        bin_index=np.column_stack(columns),
-        baseline_shares=tuple(np.asarray(p.shares, dtype=float) for p in baseline.features),
-        feature_names=tuple(p.name for p in baseline.features),
-        n_train=len(train),
-    )
-
-
-def _shares_per_draw(bin_index: np.ndarray, rows: np.ndarray, bins: int) -> np.ndarray:
-    """Bin shares of every draw at once: one bincount over (draw, bin) codes."""
-    draws, size = rows.shape
-    codes_ = bin_index[rows] + np.arange(draws)[:, None] * bins
-    return np.bincount(codes_.ravel(), minlength=draws * bins).reshape(draws, bins) / size
-
-
-def unshifted_psi(pool: FalseAlarmPool, batch_size: int, draws: int, seed: int, epsilon: float = PSI_EPSILON) -> np.ndarray:
-    """PSI of ``draws`` no-shift comparisons of a batch of ``batch_size`` applicants.
-
-    Why both sides are drawn: the formula PSI ≈ (1/n + 1/m)·χ²(B−1) describes two
-    independent samples of one population — a training sample of m rows, from which the
-    baseline is computed, and a production batch of n. So each draw resamples, with
-    replacement and from the training rows the baseline was built on, a stand-in training
-    sample of m = ``pool.n_train`` rows and a batch of n rows, bins both with the baseline's
-    own bins, and takes their PSI. (Drawing batches from the held-out rows instead would add
-    the fixed difference between those rows and the training rows to every batch, and the
-    simulated false-alarm share would sit above the formula for that reason alone.)
-    Returns an array (draws × features): every draw's PSI for every feature.
-    """
-    return unshifted_psi_by_size(pool, (batch_size,), draws, seed, epsilon)[int(batch_size)]
-
-
-def unshifted_psi_by_size(
-    pool: FalseAlarmPool, batch_sizes, draws: int, seed: int, epsilon: float = PSI_EPSILON
-) -> dict[int, np.ndarray]:
-    """:func:`unshifted_psi` for several batch sizes at once, with the same ``seed``.
-
-    The stand-in training samples are drawn first and are the same for every size, so they
-    are binned once. Returns {batch size: array (draws × features)}.
-    """
-    rng = np.random.default_rng(seed)
-    m = pool.bin_index.shape[0]
-    reference_rows = rng.integers(0, m, size=(draws, m))
-    after_reference = rng.bit_generator.state
-    n_bins = [len(shares) for shares in pool.baseline_shares]
-    reference = [
-        np.clip(_shares_per_draw(pool.bin_index[:, j], reference_rows, bins), epsilon, None)
-        for j, bins in enumerate(n_bins)
-    ]
-    out = {}
-    for size in batch_sizes:
-        # Each size continues from the same point of the one stream, as if drawn alone.
-        rng.bit_generator.state = after_reference
-        batch_rows = rng.integers(0, m, size=(draws, int(size)))
-        psi_values = np.empty((draws, len(n_bins)))
-        for j, bins in enumerate(n_bins):
-            a = np.clip(_shares_per_draw(pool.bin_index[:, j], batch_rows, bins), epsilon, None)
-            e = reference[j]
-            psi_values[:, j] = np.sum((a - e) * np.log(a / e), axis=1)
-        out[int(size)] = psi_values
-    return out
-
-
-def theoretical_false_alarm_share(batch_size: int, n_train: int, threshold: float, bins: int = BINS) -> float:
-    """P(PSI > threshold) under no shift if PSI ≈ (1/n + 1/m)·χ²(B−1) (Yurdakul & Naranjo)."""
-    scale = 1.0 / batch_size + 1.0 / n_train
-    return float(stats.chi2.sf(threshold / scale, bins - 1))
-
-
-@dataclass(frozen=True)
-class FalseAlarmSamples:
-    """PSI of many unshifted batches per batch size: ``psi[n]`` is an array (draws × features)."""
-
-    feature_names: tuple[str, ...]
-    n_bins: tuple[int, ...]
-    n_train: int
-    draws: int
-    seed: int
-    psi: dict = field(repr=False, compare=False)
-
-
 def false_alarm_samples(
     batch_sizes=(50, 100, 200, 300, 400, 600, 800, 1000),
     draws: int = FALSE_ALARM_DRAWS,
@@ -891,35 +349,6 @@ def false_alarm_samples(
         seed=seed,
         psi=unshifted_psi_by_size(pool, batch_sizes, draws, seed),
     )
-
-
-def summarise_false_alarms(
-    samples: FalseAlarmSamples, threshold: float = PSI_WARN, feature: str = FALSE_ALARM_FEATURE
-) -> pd.DataFrame:
-    """How often the sampled unshifted batches pass ``threshold``, by batch size.
-
-    Returns a DataFrame: ``batch_size``, ``share_feature`` (``feature``'s PSI > threshold),
-    ``share_any`` (any feature's), ``share_formula`` (the χ² formula for that feature's
-    number of bins), ``psi_95`` (95th percentile of that feature's PSI: the threshold with
-    a 5% false-alarm rate).
-    """
-    if feature not in samples.feature_names:
-        raise MonitoringError(
-            f"No feature '{feature}' in the false-alarm samples; expected one of {list(samples.feature_names)}."
-        )
-    column = samples.feature_names.index(feature)
-    rows = []
-    for size, values in samples.psi.items():
-        rows.append(
-            {
-                "batch_size": size,
-                "share_feature": float(np.mean(values[:, column] > threshold)),
-                "share_any": float(np.mean(values.max(axis=1) > threshold)),
-                "share_formula": theoretical_false_alarm_share(size, samples.n_train, threshold, samples.n_bins[column]),
-                "psi_95": float(np.quantile(values[:, column], 0.95)),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def false_alarm_study(

@@ -244,3 +244,33 @@ def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert_one_line_error(captured.err)
     assert "CASE_STUDY_DEBUG" in captured.err
+
+
+def test_version_prints_the_package_version(capsys):
+    """`case-study --version` (the console script calls cli.main) names the version, exit 0."""
+    import case_study
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"case-study {case_study.__version__}"
+    assert case_study.__version__ == "0.2.0"
+
+
+def test_main_reads_sys_argv_when_given_no_arguments(monkeypatch, capsys):
+    """A console script calls main() with no arguments: it parses sys.argv[1:]."""
+    monkeypatch.setattr(sys, "argv", ["case-study", "--version"])
+    assert cli.main() == 0
+    assert capsys.readouterr().out.startswith("case-study ")
+
+
+def test_debug_setting_shows_the_traceback_of_an_unexpected_error(monkeypatch):
+    """CASE_STUDY_DEBUG (read through case_study.settings) re-raises an unexpected error."""
+
+    def broken(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(cli.COMMANDS, "stage", broken)
+    monkeypatch.setenv("CASE_STUDY_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.main(["stage", "0"])
+    monkeypatch.delenv("CASE_STUDY_DEBUG")
+    assert cli.main(["stage", "0"]) == cli.EXIT_UNUSABLE

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 import tomllib
 
@@ -14,7 +13,7 @@ import pytest
 from case_study import paths
 from case_study import stage3_model as s3
 from case_study.data import load_german_credit
-from case_study.errors import CaseStudyError, EnvironmentMismatchError
+from case_study.errors import CaseStudyError
 from case_study.pipelines import train_irreproducible, train_reproducible
 
 CHECKS = tomllib.loads((paths.LESSONS_DIR / "03-model" / "checks.toml").read_text(encoding="utf-8"))["check"]
@@ -63,12 +62,6 @@ def test_one_more_unseeded_run_is_quick_enough_for_a_button(frame):
     assert point.run == 7 and point.pipeline == "irreproducible" and 0.5 < point.roc_auc < 1
 
 
-def test_summarise_runs_refuses_an_empty_frame():
-    """Summarising nothing is a clear error, not a NaN on screen."""
-    with pytest.raises(CaseStudyError, match="at least one run"):
-        s3.summarise_runs(s3.runs_frame([]))
-
-
 # ------------------------------------------------------------------------ seed shopping
 
 
@@ -107,32 +100,6 @@ def test_predict_then_run_answer_agrees_with_the_computation(shopping):
 # ---------------------------------------------------------------------------- versions
 
 
-def test_installed_versions_match_the_pins():
-    """In the project's own environment, every direct pin is what is installed."""
-    assert s3.environment_mismatches() == []
-
-
-def test_a_version_mismatch_is_reported_not_raised(tmp_path):
-    """A pin that differs from what is installed comes back as a mismatch to show."""
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("numpy==0.0.1  # too old\npandas==0.0.2\nnot-installed-pkg==1.0\n")
-    mismatches = s3.environment_mismatches(requirements, packages=("numpy", "pandas", "not-installed-pkg"))
-    assert [(m.package, m.pinned) for m in mismatches] == [
-        ("numpy", "0.0.1"), ("pandas", "0.0.2"), ("not-installed-pkg", "1.0")
-    ]
-    assert mismatches[0].installed and mismatches[2].installed is None
-
-
-def test_missing_pin_or_file_is_a_clear_error(tmp_path):
-    """A requirements file without the pin, or no file at all, says what to add."""
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("numpy==2.0\n")
-    with pytest.raises(EnvironmentMismatchError, match="pin scipy"):
-        s3.environment_mismatches(requirements, packages=("scipy",))
-    with pytest.raises(EnvironmentMismatchError, match="requirements.txt"):
-        s3.environment_mismatches(tmp_path / "missing" / "requirements.txt")
-
-
 # -------------------------------------------------------------------------- switchboard
 
 
@@ -161,14 +128,6 @@ def test_seeds_alone_look_reproducible_inside_one_process(frame):
     assert first.predictions_sha256 == second.predictions_sha256
 
 
-def test_unknown_practice_is_rejected_with_the_known_keys():
-    """A typo in a practice name says which names exist."""
-    with pytest.raises(s3.UnknownPracticeError, match="seed_split"):
-        s3.Practices.from_keys(["seed_split", "seeds"])
-    assert s3.Practices.from_keys(["seed_model", " ", ""]).keys_on() == ("seed_model",)
-    assert s3.Practices.from_keys("sorted_columns,seed_split").keys_on() == ("seed_split", "sorted_columns")
-
-
 def test_switchboard_options_are_the_practices():
     """The hands-on check offers exactly the switchboard's practices, and its answer is minimal."""
     check = _check("model-switchboard")
@@ -186,79 +145,7 @@ def test_the_other_machine_check_asks_what_the_switchboard_cannot_show():
     assert not set(check["answer"]) & switchboard
 
 
-def _free_slots() -> int:
-    """How many fresh-process comparisons could start right now (taken back at once)."""
-    taken = 0
-    while taken < s3.MAX_CONCURRENT_COMPARISONS + 1 and s3._COMPARISON_SLOTS.acquire(timeout=0):
-        taken += 1
-    for _ in range(taken):
-        s3._COMPARISON_SLOTS.release()
-    return taken
-
-
-def test_a_busy_server_makes_a_comparison_wait_then_says_try_again(monkeypatch):
-    """With every slot taken, a comparison waits its bounded time and then says so plainly."""
-    monkeypatch.setattr(s3.subprocess, "Popen", lambda *a, **k: pytest.fail("started a process while busy"))
-    held = [s3._COMPARISON_SLOTS.acquire(timeout=5) for _ in range(s3.MAX_CONCURRENT_COMPARISONS)]
-    try:
-        assert all(held)
-        started = time.perf_counter()
-        with pytest.raises(s3.FreshProcessError, match="The server is busy, try again in a moment"):
-            s3.train_in_fresh_processes(s3.REPRODUCIBLE, wait=0.2)
-        assert 0.2 <= time.perf_counter() - started < 2
-    finally:
-        for _ in held:
-            s3._COMPARISON_SLOTS.release()
-    assert _free_slots() == s3.MAX_CONCURRENT_COMPARISONS
-
-
-def test_a_process_that_cannot_start_is_a_fresh_process_error(monkeypatch, tmp_path):
-    """Out of processes (or no interpreter): a FreshProcessError, and the slot is given back."""
-    monkeypatch.setattr(s3, "worker_command", lambda practices, seed: [str(tmp_path / "no-such-python")])
-    with pytest.raises(s3.FreshProcessError, match="Could not start a fresh Python process"):
-        s3.train_in_fresh_processes(s3.REPRODUCIBLE)
-    assert _free_slots() == s3.MAX_CONCURRENT_COMPARISONS
-
-
 # A stand-in worker: cheap, but alive long enough to be counted; prints a valid result line.
-_COUNTING_WORKER = r"""
-import json, os, pathlib, sys, time
-folder = pathlib.Path(sys.argv[1])
-me = folder / f"{os.getpid()}.live"
-me.touch()
-time.sleep(1.0)
-with open(folder / "live-counts.log", "a") as log:
-    log.write(f"{len(list(folder.glob('*.live')))}\n")
-me.unlink()
-print(json.dumps({"model_sha256": "0" * 64, "predictions_sha256": "0" * 64, "roc_auc": 0.5,
-                  "feature_order_head": [], "version_mismatches": None, "seconds": 1.0}))
-"""
-
-
-@pytest.mark.slow
-def test_a_room_clicking_at_once_runs_at_most_two_pairs_of_processes(monkeypatch, tmp_path):
-    """Four learners press "run" together: never more than two comparisons (four interpreters) live."""
-    monkeypatch.setattr(s3, "worker_command",
-                        lambda practices, seed: [sys.executable, "-c", _COUNTING_WORKER, str(tmp_path)])
-    errors = []
-
-    def learner():
-        try:
-            assert s3.train_in_fresh_processes(s3.REPRODUCIBLE, wait=60).hashes_match
-        except BaseException as error:  # reported below, in the test's own thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=learner) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    counts = [int(line) for line in (tmp_path / "live-counts.log").read_text().split()]
-    assert len(counts) == 8  # every learner's two processes ran
-    assert max(counts) <= 2 * s3.MAX_CONCURRENT_COMPARISONS
-    assert max(counts) > 2  # and two comparisons did run side by side
-    assert _free_slots() == s3.MAX_CONCURRENT_COMPARISONS
 
 
 def test_grader_rejects_unknown_keys_without_running():
