@@ -318,7 +318,9 @@ class Room:
             self.start_haproxy(haproxy_executable, folder, os.environ)
             self.wait_until([(self.haproxy, local_host(self.options.address),
                               self.options.port)], deadline)
-        self.say(ready_message(self.options, time.monotonic() - started))
+        elapsed = time.monotonic() - started
+        self.supervisor.pump(0.1)  # the children's startup lines first, then the URL
+        self.say(ready_message(self.options, elapsed))
         self.watch()
 
 
