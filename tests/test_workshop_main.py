@@ -189,3 +189,22 @@ def test_serve_refuses_wrong_arguments_with_exit_2(args):
     assert done.returncode == 2
     assert no_traceback(done)
     assert "usage:" in done.stderr
+
+
+def test_audit_is_a_subcommand_with_the_audits_exit_codes(capsys):
+    """`workshop audit PATH` runs the static audit: 0 careful, 1 careless, 2 no folder."""
+    from workshop.__main__ import main
+
+    fixtures = PROJECT_ROOT / "tests" / "fixtures" / "audit"
+    assert main(["audit", str(fixtures / "careful")]) == 0
+    assert "# " in capsys.readouterr().out
+    assert main(["audit", str(fixtures / "careless"), "--format", "json"]) == 1
+    assert '"schema": "workshop-audit/1"' in capsys.readouterr().out
+    assert main(["audit", str(fixtures / "no-such-project")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_audit_appears_in_help():
+    done = run_cli("--help", fixtures=False)
+    assert done.returncode == 0
+    assert "audit" in done.stdout

@@ -1,4 +1,4 @@
-"""Command line: ``workshop validate [LESSONS_DIR]`` and ``workshop serve``.
+"""Command line: ``workshop validate [LESSONS_DIR]``, ``workshop serve``, ``workshop audit PATH``.
 
 Also ``python -m workshop …``; ``workshop --version`` prints the version.
 
@@ -8,6 +8,9 @@ the command line is wrong. Never a traceback.
 
 ``serve`` exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 it could not start or every process
 died, 2 the command line is wrong, the port is taken or HAProxy is missing.
+
+``audit`` exit codes: 0 nothing missing, 1 checklist items missing, 2 the folder cannot be
+audited (see ``workshop.audit.cli``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         # `workshop` when run as the console script, else as `python -m workshop`.
         prog="workshop" if Path(sys.argv[0]).name == "workshop" else "python -m workshop",
         description="Tools for the Reproducible ML Workshop: check lesson content, serve a "
-                    "room.",
+                    "room, audit your own project against the course's checklists.",
     )
     parser.add_argument("--version", action="version", version=f"workshop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -43,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("lessons_dir", nargs="?", metavar="LESSONS_DIR",
                           help=f"the folder holding course.toml (default: {_shown(LESSONS_DIR)})")
     _add_serve(commands)
+    from workshop.audit.cli import add_arguments as add_audit_arguments
+
+    add_audit_arguments(commands.add_parser(
+        "audit", help="statically audit an ML project folder against the course's checklists",
+        description="Statically audit an ML project folder against the course's five "
+                    "checklists; nothing in it is run or imported. Exit 0 when nothing is "
+                    "missing, 1 when items are missing, 2 when the folder cannot be audited."))
     return parser
 
 
@@ -154,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(ServeOptions(processes=args.processes, port=args.port,
                                   address=args.address, data_dir=args.data_dir))
+    if args.command == "audit":
+        from workshop.audit.cli import run as run_audit
+
+        return run_audit(args)
     if args.command != "validate":
         parser.print_help(sys.stderr)
         return EXIT_USAGE
