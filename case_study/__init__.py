@@ -1,4 +1,19 @@
-"""The loan-approval case study: data, the irreproducible and reproducible pipelines of
-every stage, manifests and monitoring. Plain Python; never imports Streamlit."""
+"""The loan-approval case study: plain Python, never imports Streamlit or the workshop.
+
+Modules by concept (each stage module tells its Wrong/Right story on top of them, every
+irreproducible line marked ``# PITFALL:``):
+
+- data and code: ``paths``, ``settings`` (the environment variables), ``errors`` (the one
+  exception family), ``codes``, ``data``, ``hashing``, ``pipelines``;
+- design: ``design_matrix`` (encoding, locked-holdout splits), ``variants`` (the forking
+  paths), ``design_card`` (the plan and its gaps);
+- model development: ``runs``, ``practices``, ``pins``, ``fresh_process``;
+- legacy: ``run_manifest`` (record, read, validate, write, diff), ``rebuild`` (retrain from a
+  manifest, check a saved model), ``model_card``;
+- deployment: ``drift`` (baseline profile, PSI, KS), ``monitoring`` (policy, monthly
+  records, the log), ``false_alarms``;
+- the stages: ``stage0_why`` … ``stage5_deployment`` (``stage3_worker`` runs one training
+  in a fresh process); ``cli`` is ``python -m case_study`` and the ``case-study`` script.
+"""
 
 __version__ = "0.2.0"

@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Set CASE_STUDY_DEBUG=1 to see the traceback of an unexpected error.",
     )
     parser.add_argument("--version", action="version", version=f"case-study {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,verify,stage}", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{run,verify,stage}", parser_class=_Parser
+    )
 
     run = commands.add_parser(
         "run",
@@ -70,14 +72,28 @@ def build_parser() -> argparse.ArgumentParser:
         "(data hash, code version, params, seed, environment, metrics, model and prediction "
         "hashes) to DIR/manifest.json, with the model beside it as DIR/model.pkl.",
     )
-    run.add_argument("--pipeline", required=True, choices=("reproducible", "irreproducible"),
-                     help="which pipeline trains the model")
-    run.add_argument("--out", required=True, type=Path, metavar="DIR",
-                     help="folder for manifest.json and model.pkl (created if missing; "
-                     "never inside the data folder)")
-    run.add_argument("--seed", type=int, default=None, metavar="N",
-                     help="the one seed of the reproducible pipeline (default: 42); "
-                     "the irreproducible pipeline takes none")
+    run.add_argument(
+        "--pipeline",
+        required=True,
+        choices=("reproducible", "irreproducible"),
+        help="which pipeline trains the model",
+    )
+    run.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder for manifest.json and model.pkl (created if missing; "
+        "never inside the data folder)",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the one seed of the reproducible pipeline (default: 42); "
+        "the irreproducible pipeline takes none",
+    )
 
     verify = commands.add_parser(
         "verify",
@@ -95,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run stage N's irreproducible and reproducible versions and print its "
         "side-by-side table (N from 0 to 5).",
     )
-    stage.add_argument("number", type=int, choices=sorted(STAGE_MODULES), metavar="N",
-                       help="stage number, 0–5")
+    stage.add_argument(
+        "number", type=int, choices=sorted(STAGE_MODULES), metavar="N", help="stage number, 0–5"
+    )
     return parser
 
 
@@ -109,7 +126,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from case_study import data, pipelines, run_manifest
 
     if args.pipeline == "irreproducible" and args.seed is not None:
-        raise ValueError("the irreproducible pipeline takes no seed (that is its point); drop --seed")
+        raise ValueError(
+            "the irreproducible pipeline takes no seed (that is its point); drop --seed"
+        )
     run_manifest.check_output_dir(args.out)  # refuse before spending a training on it
     frame = data.load_german_credit()
     if args.pipeline == "reproducible":
@@ -138,16 +157,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     model_path = Path(args.manifest).parent / run_manifest.MODEL_NAME
     model_bad = (
         run_manifest.mismatches(rebuild.recorded_model_diffs(manifest, model_path))
-        if model_path.is_file() else []
+        if model_path.is_file()
+        else []
     )
     if not bad and not model_bad:
         print(
-            f"OK: rebuilt {manifest['pipeline']} run from {args.manifest}; all {len(diffs)} compared "
+            f"OK: rebuilt {manifest['pipeline']} run from {args.manifest}; all {len(diffs)} "
+            "compared "
             f"fields match (model_sha256 {manifest['model_sha256'][:12]}…)."
         )
         return EXIT_OK
-    print(f"MISMATCH: rebuilding from {args.manifest} does not reproduce it: "
-          f"{len(bad)} of {len(diffs)} compared fields differ.")
+    print(
+        f"MISMATCH: rebuilding from {args.manifest} does not reproduce it: "
+        f"{len(bad)} of {len(diffs)} compared fields differ."
+    )
     if bad:
         table = run_manifest.diff_table(bad).drop(columns="match")
         _print_table(table.rename(columns={"found": "rebuilt"}))
@@ -156,7 +179,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if changed:
             print(f"\ncase_study files changed since the run: {', '.join(changed)}")
     if model_bad:
-        print(f"\n{model_path.name} beside the manifest disagrees with it (the manifest was edited after the run?):")
+        print(
+            f"\n{model_path.name} beside the manifest disagrees with it (the manifest was edited "
+            "after the run?):"
+        )
         table = run_manifest.diff_table(model_bad).drop(columns="match")
         _print_table(table.rename(columns={"recorded": "manifest", "found": model_path.name}))
     return EXIT_MISMATCH
@@ -170,12 +196,18 @@ def cmd_stage(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         if error.name != f"case_study.{name}":
             raise
-        print(f"python -m case_study stage: stage {args.number} is not available: "
-              f"case_study/{name}.py is missing", file=sys.stderr)
+        print(
+            f"python -m case_study stage: stage {args.number} is not available: "
+            f"case_study/{name}.py is missing",
+            file=sys.stderr,
+        )
         return EXIT_UNUSABLE
     side_by_side = getattr(module, "side_by_side", None)
     if not callable(side_by_side):
-        print(f"python -m case_study stage: case_study/{name}.py defines no side_by_side()", file=sys.stderr)
+        print(
+            f"python -m case_study stage: case_study/{name}.py defines no side_by_side()",
+            file=sys.stderr,
+        )
         return EXIT_UNUSABLE
     _print_table(side_by_side())
     return EXIT_OK
@@ -204,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         if settings.debug():
             raise
         print(
-            f"python -m case_study {_command(argv)}: unexpected {type(error).__name__}: {_one_line(error)} "
+            f"python -m case_study {_command(argv)}: unexpected {type(error).__name__}: "
+            f"{_one_line(error)} "
             "(rerun with CASE_STUDY_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )

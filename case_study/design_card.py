@@ -18,7 +18,8 @@ from case_study.pipelines import COST_APPROVE_BAD, COST_DECLINE_GOOD
 METRICS: dict[str, str] = {
     "expected_cost": (
         f"expected cost per applicant: approving a bad risk costs {COST_APPROVE_BAD:g}, "
-        f"declining a good one {COST_DECLINE_GOOD:g}; decline above the threshold the matrix implies"
+        f"declining a good one {COST_DECLINE_GOOD:g}; decline above the threshold the matrix "
+        "implies"
     ),
     "roc_auc": "ROC AUC: ranking quality, blind to the costs and to the threshold",
     "accuracy": "accuracy at 0.5: counts both errors as equally bad",
@@ -100,19 +101,41 @@ def _summary_problem(card: DesignCard) -> str | None:
 
 # One check per field, in the card's field order; each says what is wrong, or None.
 _FIELD_CHECKS: tuple[tuple[str, Callable[[DesignCard], str | None]], ...] = (
-    ("question", lambda c: None if c.question.strip()
-     else _missing("what decision will the model support?")),
-    ("target", lambda c: None if c.target.strip()
-     else _missing("which column, which value counts as positive?")),
+    (
+        "question",
+        lambda c: None if c.question.strip() else _missing("what decision will the model support?"),
+    ),
+    (
+        "target",
+        lambda c: (
+            None if c.target.strip() else _missing("which column, which value counts as positive?")
+        ),
+    ),
     ("metric", _metric_problem),
     ("split", _split_problem),
-    ("seed", lambda c: None if c.seed is not None
-     else _missing("without it the split cannot be made again")),
+    (
+        "seed",
+        lambda c: (
+            None if c.seed is not None else _missing("without it the split cannot be made again")
+        ),
+    ),
     ("baseline", lambda c: None if c.baseline.strip() else _missing("better than what?")),
-    ("success_threshold", lambda c: None if c.success_threshold is not None
-     else _missing("what result, decided now, counts as success?")),
-    ("n_runs", lambda c: None if c.n_runs is not None and c.n_runs >= 1
-     else _missing("how many runs (seeds) will be reported?")),
+    (
+        "success_threshold",
+        lambda c: (
+            None
+            if c.success_threshold is not None
+            else _missing("what result, decided now, counts as success?")
+        ),
+    ),
+    (
+        "n_runs",
+        lambda c: (
+            None
+            if c.n_runs is not None and c.n_runs >= 1
+            else _missing("how many runs (seeds) will be reported?")
+        ),
+    ),
     ("summary", _summary_problem),
 )
 

@@ -60,7 +60,9 @@ def encode_documented(frame: pd.DataFrame) -> DesignMatrix:
             continue
         categories = sorted(codes.CODE_MEANINGS[attribute].values())
         dummies = pd.get_dummies(
-            pd.Categorical(features[attribute], categories=categories), prefix=attribute, prefix_sep="="
+            pd.Categorical(features[attribute], categories=categories),
+            prefix=attribute,
+            prefix_sep="=",
         ).astype("float64")
         dummies.index = features.index  # get_dummies numbers rows afresh; keep the frame's rows
 
@@ -77,8 +79,9 @@ def encode_documented(frame: pd.DataFrame) -> DesignMatrix:
 
 @lru_cache(maxsize=1)
 def loan_design_matrix() -> DesignMatrix:
-    """The verified loan data as a :class:`DesignMatrix` (:func:`encode_documented` of
-    ``data.load_german_credit()``), shared by Stage 1 and Stage 2.
+    """The verified loan data as a :class:`DesignMatrix`, shared by Stage 1 and Stage 2.
+
+    :func:`encode_documented` of ``data.load_german_credit()``.
 
     Cached: the raw file is verified and immutable, so decoding it once per process is
     enough. Returns the same object on every call; treat its arrays as read-only.
@@ -97,6 +100,7 @@ class Splits:
 
     @property
     def development(self) -> np.ndarray:
+        """Row positions of train and test together (everything but the locked holdout)."""
         return np.sort(np.concatenate([self.train, self.test]))
 
 
@@ -111,7 +115,10 @@ def make_splits(target: np.ndarray, seed: int) -> Splits:
         positions, test_size=HOLDOUT_SIZE, stratify=target, random_state=seed
     )
     train, test = train_test_split(
-        development, test_size=TEST_SIZE_OF_DEVELOPMENT, stratify=target[development], random_state=seed
+        development,
+        test_size=TEST_SIZE_OF_DEVELOPMENT,
+        stratify=target[development],
+        random_state=seed,
     )
     return Splits(seed, np.sort(train), np.sort(test), np.sort(holdout))
 

@@ -120,8 +120,10 @@ class BaselineProfile:
             )
         except (KeyError, TypeError, ValueError) as error:
             raise MonitoringError(
-                f"The baseline profile is incomplete or malformed ({type(error).__name__}: {error}). "
-                "Expected the fields written by BaselineProfile.to_dict(); record the baseline again "
+                f"The baseline profile is incomplete or malformed ({type(error).__name__}: "
+                f"{error}). "
+                "Expected the fields written by BaselineProfile.to_dict(); record the baseline "
+                "again "
                 "from the training run."
             ) from None
 
@@ -150,7 +152,9 @@ def quantile_edges(values, bins: int = BINS) -> tuple[float, ...]:
     array = np.asarray(values, dtype=float)
     # "inverted_cdf" picks observed values as edges; interpolated edges could fall between
     # two observed values and leave a bin empty.
-    inner = np.unique(np.quantile(array, np.linspace(0.0, 1.0, bins + 1), method="inverted_cdf")[1:-1])
+    inner = np.unique(
+        np.quantile(array, np.linspace(0.0, 1.0, bins + 1), method="inverted_cdf")[1:-1]
+    )
     return tuple(float(e) for e in inner[inner < array.max()])
 
 
@@ -158,19 +162,27 @@ def _numeric_profile(name: str, values, bins: int, keep_reference: bool) -> Feat
     edges = quantile_edges(values, bins)
     draft = FeatureProfile(name=name, kind="numeric", shares=(0.0,) * (len(edges) + 1), edges=edges)
     shares = tuple(round(float(s), 6) for s in draft.shares_of(values))
-    reference = tuple(float(v) for v in np.sort(np.asarray(values, dtype=float))) if keep_reference else ()
-    return FeatureProfile(name=name, kind="numeric", shares=shares, edges=edges, reference=reference)
+    reference = (
+        tuple(float(v) for v in np.sort(np.asarray(values, dtype=float))) if keep_reference else ()
+    )
+    return FeatureProfile(
+        name=name, kind="numeric", shares=shares, edges=edges, reference=reference
+    )
 
 
 def _categorical_profile(name: str, values) -> FeatureProfile:
     series = pd.Series(values, dtype="str")
     categories = tuple(sorted(series.unique())) + (UNSEEN,)
-    draft = FeatureProfile(name=name, kind="categorical", shares=(0.0,) * len(categories), categories=categories)
+    draft = FeatureProfile(
+        name=name, kind="categorical", shares=(0.0,) * len(categories), categories=categories
+    )
     shares = tuple(round(float(s), 6) for s in draft.shares_of(series.to_list()))
     return FeatureProfile(name=name, kind="categorical", shares=shares, categories=categories)
 
 
-def baseline_profile(run: pipelines.TrainingRun, frame: pd.DataFrame, bins: int = BINS) -> BaselineProfile:
+def baseline_profile(
+    run: pipelines.TrainingRun, frame: pd.DataFrame, bins: int = BINS
+) -> BaselineProfile:
     """Record the baseline at training time.
 
     Parameters: ``run`` a TrainingRun (its ``test_index`` marks the held-out rows);
@@ -189,7 +201,9 @@ def baseline_profile(run: pipelines.TrainingRun, frame: pd.DataFrame, bins: int 
     profiles = []
     for name in codes.COLUMNS[:-1]:
         if name in codes.NUMERIC_COLUMNS:
-            profiles.append(_numeric_profile(name, train[name].to_numpy(), bins, keep_reference=True))
+            profiles.append(
+                _numeric_profile(name, train[name].to_numpy(), bins, keep_reference=True)
+            )
         else:
             profiles.append(_categorical_profile(name, train[name]))
     p_bad = np.asarray(run.test_predictions, dtype=float)
@@ -221,7 +235,8 @@ def psi(expected, actual, epsilon: float = PSI_EPSILON) -> float:
     a = np.clip(np.asarray(actual, dtype=float), epsilon, None)
     if e.shape != a.shape:
         raise MonitoringError(
-            f"PSI needs the same bins on both sides: expected {e.shape[0]} shares, found {a.shape[0]}. "
+            f"PSI needs the same bins on both sides: expected {e.shape[0]} shares, found "
+            f"{a.shape[0]}. "
             "Bin the batch with the baseline's own edges (FeatureProfile.shares_of)."
         )
     return float(np.sum((a - e) * np.log(a / e)))
@@ -236,7 +251,8 @@ def ks_pvalue(profile: FeatureProfile, values) -> float:
     """Two-sample KS test p-value: training values (``profile.reference``) vs ``values``."""
     if not profile.reference:
         raise MonitoringError(
-            f"The baseline for '{profile.name}' keeps no reference sample, so no KS test is possible. "
+            f"The baseline for '{profile.name}' keeps no reference sample, so no KS test is "
+            "possible. "
             "Record the baseline with baseline_profile(), which keeps the training values."
         )
     # The asymptotic p-value: the exact one costs far more at these sample sizes and differs

@@ -29,8 +29,10 @@ FALSE_ALARM_SEED = 7
 
 @dataclass(frozen=True)
 class FalseAlarmPool:
-    """The training rows the baseline describes, binned once with the baseline's own bins
-    (one column per feature): the one population both sides of a no-shift draw come from."""
+    """The training rows the baseline describes, binned once with the baseline's own bins.
+
+    One column per feature: the one population both sides of a no-shift draw come from.
+    """
 
     bin_index: np.ndarray = field(repr=False)
     baseline_shares: tuple[np.ndarray, ...] = field(repr=False)
@@ -38,7 +40,9 @@ class FalseAlarmPool:
     n_train: int
 
 
-def false_alarm_pool(baseline: BaselineProfile, frame: pd.DataFrame, run: pipelines.TrainingRun) -> FalseAlarmPool:
+def false_alarm_pool(
+    baseline: BaselineProfile, frame: pd.DataFrame, run: pipelines.TrainingRun
+) -> FalseAlarmPool:
     """Bin the baseline's training rows once, so thousands of unshifted draws cost little.
 
     Parameters: ``baseline`` recorded from ``run`` on ``frame`` (baseline_profile).
@@ -48,7 +52,8 @@ def false_alarm_pool(baseline: BaselineProfile, frame: pd.DataFrame, run: pipeli
     train = frame.drop(index=run.test_index, errors="ignore")
     if len(train) != baseline.n_train or len(train) + len(run.test_index) != len(frame):
         raise MonitoringError(
-            f"The baseline was built from {baseline.n_train} training rows, but this frame and run leave "
+            f"The baseline was built from {baseline.n_train} training rows, but this frame and run "
+            "leave "
             f"{len(train)}. Pass the frame and run the baseline was recorded from."
         )
     columns = [profile.bin_index(train[profile.name].to_numpy()) for profile in baseline.features]
@@ -67,7 +72,9 @@ def _shares_per_draw(bin_index: np.ndarray, rows: np.ndarray, bins: int) -> np.n
     return np.bincount(codes_.ravel(), minlength=draws * bins).reshape(draws, bins) / size
 
 
-def unshifted_psi(pool: FalseAlarmPool, batch_size: int, draws: int, seed: int, epsilon: float = PSI_EPSILON) -> np.ndarray:
+def unshifted_psi(
+    pool: FalseAlarmPool, batch_size: int, draws: int, seed: int, epsilon: float = PSI_EPSILON
+) -> np.ndarray:
     """PSI of ``draws`` no-shift comparisons of a batch of ``batch_size`` applicants.
 
     Why both sides are drawn: the formula PSI ≈ (1/n + 1/m)·χ²(B−1) describes two
@@ -114,7 +121,9 @@ def unshifted_psi_by_size(
     return out
 
 
-def theoretical_false_alarm_share(batch_size: int, n_train: int, threshold: float, bins: int = BINS) -> float:
+def theoretical_false_alarm_share(
+    batch_size: int, n_train: int, threshold: float, bins: int = BINS
+) -> float:
     """P(PSI > threshold) under no shift if PSI ≈ (1/n + 1/m)·χ²(B−1) (Yurdakul & Naranjo)."""
     scale = 1.0 / batch_size + 1.0 / n_train
     return float(stats.chi2.sf(threshold / scale, bins - 1))
@@ -144,7 +153,8 @@ def summarise_false_alarms(
     """
     if feature not in samples.feature_names:
         raise MonitoringError(
-            f"No feature '{feature}' in the false-alarm samples; expected one of {list(samples.feature_names)}."
+            f"No feature '{feature}' in the false-alarm samples; expected one of "
+            f"{list(samples.feature_names)}."
         )
     column = samples.feature_names.index(feature)
     rows = []
@@ -154,7 +164,9 @@ def summarise_false_alarms(
                 "batch_size": size,
                 "share_feature": float(np.mean(values[:, column] > threshold)),
                 "share_any": float(np.mean(values.max(axis=1) > threshold)),
-                "share_formula": theoretical_false_alarm_share(size, samples.n_train, threshold, samples.n_bins[column]),
+                "share_formula": theoretical_false_alarm_share(
+                    size, samples.n_train, threshold, samples.n_bins[column]
+                ),
                 "psi_95": float(np.quantile(values[:, column], 0.95)),
             }
         )

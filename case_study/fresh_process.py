@@ -103,7 +103,9 @@ def _parse_worker_output(
             roc_auc=float(payload["roc_auc"]),
             feature_order_head=tuple(payload["feature_order_head"]),
             version_mismatches=(
-                None if payload["version_mismatches"] is None else tuple(payload["version_mismatches"])
+                None
+                if payload["version_mismatches"] is None
+                else tuple(payload["version_mismatches"])
             ),
             seconds=float(payload["seconds"]),
         )
@@ -111,7 +113,8 @@ def _parse_worker_output(
         raise FreshProcessError(
             f"Expected the worker (PYTHONHASHSEED={hash_seed}) to print one line of JSON with the "
             f"hashes; found {stdout.strip()[:300]!r} ({error}). Worker stderr: {_tail(stderr)!r}. "
-            f"Run `python -m {worker_module} --practices seed_split` from the project root to see why."
+            f"Run `python -m {worker_module} --practices seed_split` from the project root to see "
+            "why."
         ) from error
 
 
@@ -142,11 +145,14 @@ def train_in_fresh_processes(
         practices = Practices.from_keys(practices)
     hash_seeds = tuple(int(h) for h in hash_seeds)
     if len(hash_seeds) < 2:
-        raise CaseStudyError(f"Comparing needs at least 2 processes; got hash seeds {hash_seeds}. Pass two.")
+        raise CaseStudyError(
+            f"Comparing needs at least 2 processes; got hash seeds {hash_seeds}. Pass two."
+        )
     command = worker_command(practices, seed, worker_module)
     if not _COMPARISON_SLOTS.acquire(timeout=max(0.0, wait)):
         raise FreshProcessError(
-            f"The server is busy, try again in a moment: {MAX_CONCURRENT_COMPARISONS} fresh-process "
+            f"The server is busy, try again in a moment: {MAX_CONCURRENT_COMPARISONS} "
+            "fresh-process "
             f"trainings were already running and none finished within {wait:g} s."
         )
     try:
@@ -169,7 +175,7 @@ def train_in_fresh_processes(
 def _run_workers(
     command: list[str], hash_seeds: tuple[int, ...], timeout: float, started: float
 ) -> list[tuple[int, str, str]]:
-    """Start one worker per hash seed, wait for all; kill whatever is still running on the way out."""
+    """Start one worker per hash seed and wait for all; kill any still running on the way out."""
     processes = []
     try:
         for hash_seed in hash_seeds:
@@ -177,24 +183,30 @@ def _run_workers(
             try:
                 processes.append(
                     subprocess.Popen(
-                        command, cwd=paths.PROJECT_ROOT, env=env, text=True,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        command,
+                        cwd=paths.PROJECT_ROOT,
+                        env=env,
+                        text=True,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
                     )
                 )
             except OSError as error:
                 raise FreshProcessError(
-                    f"Could not start a fresh Python process (PYTHONHASHSEED={hash_seed}): {error}. "
+                    f"Could not start a fresh Python process (PYTHONHASHSEED={hash_seed}): "
+                    f"{error}. "
                     "The machine may be out of processes or memory; try again in a moment."
                 ) from error
         outputs = []
-        for hash_seed, process in zip(hash_seeds, processes):
+        for hash_seed, process in zip(hash_seeds, processes, strict=False):
             remaining = max(0.1, timeout - (time.perf_counter() - started))
             try:
                 stdout, stderr = process.communicate(timeout=remaining)
             except subprocess.TimeoutExpired as error:
                 raise FreshProcessError(
                     f"Expected the training worker (PYTHONHASHSEED={hash_seed}) to finish within "
-                    f"{timeout:.0f} s; it was still running. Check the machine's load and try again."
+                    f"{timeout:.0f} s; it was still running. Check the machine's load and try "
+                    "again."
                 ) from error
             if process.returncode != 0:
                 raise FreshProcessError(

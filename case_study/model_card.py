@@ -83,7 +83,10 @@ def bootstrap_intervals(
     """
     n = len(y_true)
     if n == 0:
-        return {name: (float("nan"), float("nan")) for name in ("accuracy", "decline_rate", "expected_cost")}
+        return {
+            name: (float("nan"), float("nan"))
+            for name in ("accuracy", "decline_rate", "expected_cost")
+        }
     rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
     index = rng.integers(0, n, size=(n_boot, n))
     y, p = np.asarray(y_true)[index], np.asarray(p_bad)[index]
@@ -94,20 +97,31 @@ def bootstrap_intervals(
         "expected_cost": (
             COST_APPROVE_BAD * ((~decline) & (y == 1)).sum(axis=1)
             + COST_DECLINE_GOOD * (decline & (y == 0)).sum(axis=1)
-        ) / n,
+        )
+        / n,
     }
     tail = (1 - confidence) / 2 * 100
     return {
-        name: (round(float(np.percentile(values, tail)), 6), round(float(np.percentile(values, 100 - tail)), 6))
+        name: (
+            round(float(np.percentile(values, tail)), 6),
+            round(float(np.percentile(values, 100 - tail)), 6),
+        )
         for name, values in samples.items()
     }
 
 
 def _point_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     if len(y) == 0:
-        return {"accuracy": float("nan"), "decline_rate": float("nan"), "expected_cost": float("nan")}
+        return {
+            "accuracy": float("nan"),
+            "decline_rate": float("nan"),
+            "expected_cost": float("nan"),
+        }
     decline = p > COST_THRESHOLD
-    cost = (COST_APPROVE_BAD * np.sum(~decline & (y == 1)) + COST_DECLINE_GOOD * np.sum(decline & (y == 0))) / len(y)
+    cost = (
+        COST_APPROVE_BAD * np.sum(~decline & (y == 1))
+        + COST_DECLINE_GOOD * np.sum(decline & (y == 0))
+    ) / len(y)
     return {
         "accuracy": round(float(np.mean((p > 0.5) == (y == 1))), 6),
         "decline_rate": round(float(np.mean(decline)), 6),
@@ -135,9 +149,11 @@ def group_metrics(
     test = frame.loc[run.test_index]
     y = (test[codes.TARGET] == "bad").to_numpy()
     p = np.asarray(run.test_predictions)
-    factors = {"age_band": age_band(test["age_years"]).to_numpy(),
-               "foreign_worker": test["foreign_worker"].to_numpy(),
-               "personal_status_sex": test["personal_status_sex"].to_numpy()}
+    factors = {
+        "age_band": age_band(test["age_years"]).to_numpy(),
+        "foreign_worker": test["foreign_worker"].to_numpy(),
+        "personal_status_sex": test["personal_status_sex"].to_numpy(),
+    }
     rows = []
     for factor in GROUP_FACTORS:
         for level in _group_levels(factor):
@@ -154,7 +170,9 @@ def group_metrics(
                     reasons.append(f"n = {int(mask.sum())} < {min_group_size}")
                     if width == 0:
                         # A percentile bootstrap cannot resample an error that never occurred.
-                        reasons.append("a zero-width interval here means no error was sampled, not certainty")
+                        reasons.append(
+                            "a zero-width interval here means no error was sampled, not certainty"
+                        )
                 if width > max_interval_width:
                     reasons.append(f"accuracy interval {width:.2f} wide > {max_interval_width}")
             row = {"factor": factor, "group": level, "n": int(mask.sum()), "n_bad": int(yg.sum())}
@@ -200,37 +218,53 @@ def model_card(
     attribute-9 caveat is among ``caveats``.
     """
     groups = group_metrics(
-        run, frame, seed=seed, n_boot=n_boot, min_group_size=min_group_size, max_interval_width=max_interval_width
+        run,
+        frame,
+        seed=seed,
+        n_boot=n_boot,
+        min_group_size=min_group_size,
+        max_interval_width=max_interval_width,
     )
     test = frame.loc[run.test_index]
     y = (test[codes.TARGET] == "bad").to_numpy()
-    overall_bounds = bootstrap_intervals(y, run.test_predictions, seed=seed, key="overall", n_boot=n_boot)
+    overall_bounds = bootstrap_intervals(
+        y, run.test_predictions, seed=seed, key="overall", n_boot=n_boot
+    )
     overall = {"n": run.n_test, **run.metrics}
     for name, (low, high) in overall_bounds.items():
         overall[f"{name}_low"], overall[f"{name}_high"] = low, high
     flagged = groups[groups["too_small"]]
-    too_small = tuple(f"{r.factor} = {r.group} (n = {r.n}): {r.reason}" for r in flagged.itertuples())
+    too_small = tuple(
+        f"{r.factor} = {r.group} (n = {r.n}): {r.reason}" for r in flagged.itertuples()
+    )
     absent = groups[groups["n"] == 0]
     data_sha = data_sha256 or data.german_credit_sha256()
-    params = json.dumps(run.params, sort_keys=True) if run.params else "library defaults of the day (not recorded)"
+    params = (
+        json.dumps(run.params, sort_keys=True)
+        if run.params
+        else "library defaults of the day (not recorded)"
+    )
     seed_text = str(run.seed) if run.seed is not None else "none (random_state=None)"
     level = int(CONFIDENCE * 100)
 
     caveats = [
         codes.ATTRIBUTE_9_CAVEAT,
         "Groups too small to trust (do not quote their metrics alone): "
-        + ("; ".join(too_small) if too_small else "none") + ".",
+        + ("; ".join(too_small) if too_small else "none")
+        + ".",
     ]
     if len(absent):
         caveats.append(
             "Documented groups with no applicants in the test set: "
-            + ", ".join(f"{r.factor} = {r.group}" for r in absent.itertuples()) + "."
+            + ", ".join(f"{r.factor} = {r.group}" for r in absent.itertuples())
+            + "."
         )
     sections = {
         "model_details": (
             f"Random forest in a scikit-learn Pipeline (one-hot encoding, scaling), pipeline "
             f"'{run.pipeline}'. Parameters: {params}. Seed: {seed_text}. "
-            f"Model SHA-256 {run.model_sha256}. Built by the workshop case study (case_study/pipelines.py)."
+            f"Model SHA-256 {run.model_sha256}. Built by the workshop case study "
+            "(case_study/pipelines.py)."
         ),
         "intended_use": (
             "Teaching: shows how to hand a loan-approval model over so that a newcomer can rebuild "
@@ -244,8 +278,10 @@ def model_card(
         "metrics": (
             f"ROC AUC; accuracy at P(bad) > 0.5; decline rate and expected cost per applicant when "
             f"declining above P(bad) = {COST_THRESHOLD:.3f}, from the documented cost matrix "
-            f"(approving a bad risk costs {COST_APPROVE_BAD:g}, declining a good one {COST_DECLINE_GOOD:g}). "
-            f"Uncertainty: {level}% percentile bootstrap intervals, {n_boot} resamples per group, seed {seed}."
+            f"(approving a bad risk costs {COST_APPROVE_BAD:g}, declining a good one "
+            f"{COST_DECLINE_GOOD:g}). "
+            f"Uncertainty: {level}% percentile bootstrap intervals, {n_boot} resamples per group, "
+            f"seed {seed}."
         ),
         "evaluation_data": (
             f"The stratified hold-out split ({run.n_test} applicants, test_size = {TEST_SIZE}), "
@@ -309,7 +345,9 @@ def render_model_card_markdown(card: ModelCard) -> str:
                         "group": rows["group"],
                         "n": rows["n"],
                         "accuracy [95% CI]": [_interval(r, "accuracy") for _, r in rows.iterrows()],
-                        "expected cost [95% CI]": [_interval(r, "expected_cost") for _, r in rows.iterrows()],
+                        "expected cost [95% CI]": [
+                            _interval(r, "expected_cost") for _, r in rows.iterrows()
+                        ],
                         "flag": ["too small to trust: " + r if r else "" for r in rows["reason"]],
                     }
                 )

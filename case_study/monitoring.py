@@ -66,7 +66,7 @@ def predict_batches(model, batches) -> list[np.ndarray]:
     together = pd.concat([b.features for b in batches], ignore_index=True)
     p_bad = model.predict_proba(together)[:, 1]
     bounds = np.cumsum([0] + [b.n for b in batches])
-    return [p_bad[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [p_bad[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 @dataclass(frozen=True)
@@ -105,16 +105,32 @@ def _input_alerts(psi_by_feature, ks_by_feature, policy):
     alerts = []
     for name, value in psi_by_feature.items():
         if value > policy.psi_alert:
-            alerts.append({"level": "alert", "check": f"PSI {name}", "detail": f"{value:.3f} > {policy.psi_alert:.2f}"})
+            alerts.append(
+                {
+                    "level": "alert",
+                    "check": f"PSI {name}",
+                    "detail": f"{value:.3f} > {policy.psi_alert:.2f}",
+                }
+            )
         elif value > policy.psi_warn:
-            alerts.append({"level": "warn", "check": f"PSI {name}", "detail": f"{value:.3f} > {policy.psi_warn:.2f}"})
+            alerts.append(
+                {
+                    "level": "warn",
+                    "check": f"PSI {name}",
+                    "detail": f"{value:.3f} > {policy.psi_warn:.2f}",
+                }
+            )
     # One KS test per numeric feature every month: split alpha between them (Bonferroni),
     # or some feature "shifts" by chance most months.
     per_test = policy.ks_alpha / max(len(ks_by_feature), 1)
     for name, p in ks_by_feature.items():
         if p < per_test:
             alerts.append(
-                {"level": "warn", "check": f"KS {name}", "detail": f"p {_p_text(p)} (limit {policy.ks_alpha}/{len(ks_by_feature)})"}
+                {
+                    "level": "warn",
+                    "check": f"KS {name}",
+                    "detail": f"p {_p_text(p)} (limit {policy.ks_alpha}/{len(ks_by_feature)})",
+                }
             )
     return alerts
 
@@ -122,15 +138,30 @@ def _input_alerts(psi_by_feature, ks_by_feature, policy):
 def _output_alerts(prediction_psi, rate, baseline, policy):
     alerts = []
     if prediction_psi > policy.psi_alert:
-        alerts.append({"level": "alert", "check": "prediction PSI", "detail": f"{prediction_psi:.3f} > {policy.psi_alert:.2f}"})
+        alerts.append(
+            {
+                "level": "alert",
+                "check": "prediction PSI",
+                "detail": f"{prediction_psi:.3f} > {policy.psi_alert:.2f}",
+            }
+        )
     elif prediction_psi > policy.psi_warn:
-        alerts.append({"level": "warn", "check": "prediction PSI", "detail": f"{prediction_psi:.3f} > {policy.psi_warn:.2f}"})
+        alerts.append(
+            {
+                "level": "warn",
+                "check": "prediction PSI",
+                "detail": f"{prediction_psi:.3f} > {policy.psi_warn:.2f}",
+            }
+        )
     if abs(rate - baseline.approval_rate) > policy.approval_change:
         alerts.append(
             {
                 "level": "warn",
                 "check": "approval rate",
-                "detail": f"{rate:.1%} vs baseline {baseline.approval_rate:.1%} (limit ±{policy.approval_change:.0%})",
+                "detail": (
+                    f"{rate:.1%} vs baseline {baseline.approval_rate:.1%} "
+                    f"(limit ±{policy.approval_change:.0%})"
+                ),
             }
         )
     return alerts
@@ -142,7 +173,11 @@ def _label_alerts(labelled, baseline, policy):
     auc, base_auc = labelled["roc_auc"], baseline.metrics["roc_auc"]
     if auc is not None and auc < base_auc - policy.auc_drop:
         alerts.append(
-            {"level": "alert", "check": f"ROC AUC (month {month})", "detail": f"{auc:.3f} < baseline {base_auc:.3f} - {policy.auc_drop}"}
+            {
+                "level": "alert",
+                "check": f"ROC AUC (month {month})",
+                "detail": f"{auc:.3f} < baseline {base_auc:.3f} - {policy.auc_drop}",
+            }
         )
     cost, base_cost = labelled["expected_cost"], baseline.metrics["expected_cost"]
     if cost > base_cost * (1 + policy.cost_rise):
@@ -176,9 +211,12 @@ def monitor_stream(
     p_by_month = predictions if predictions is not None else predict_batches(model, batches)
     fingerprint = baseline.sha256()
     records = []
-    for index, (batch, p_bad) in enumerate(zip(batches, p_by_month)):
+    for index, (batch, p_bad) in enumerate(zip(batches, p_by_month, strict=False)):
         psi_by_feature = {
-            profile.name: round(feature_psi(profile, batch.features[profile.name].to_numpy(), baseline.psi_epsilon), 6)
+            profile.name: round(
+                feature_psi(profile, batch.features[profile.name].to_numpy(), baseline.psi_epsilon),
+                6,
+            )
             for profile in baseline.features
         }
         ks_by_feature = {
@@ -194,7 +232,11 @@ def monitor_stream(
         labelled = None
         if index - label_delay >= 0:
             earlier, earlier_p = batches[index - label_delay], p_by_month[index - label_delay]
-            labelled = {"for_month": earlier.month, "n": earlier.n, **labelled_metrics(earlier.y, earlier_p)}
+            labelled = {
+                "for_month": earlier.month,
+                "n": earlier.n,
+                **labelled_metrics(earlier.y, earlier_p),
+            }
             alerts += _label_alerts(labelled, baseline, policy)
         records.append(
             MonthRecord(
@@ -249,7 +291,8 @@ def read_monitoring_log(path: Path) -> list[dict]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MonitoringError(
-            f"No monitoring log at {path}. Run the monitoring once (write_monitoring_log) before reading it."
+            f"No monitoring log at {path}. Run the monitoring once (write_monitoring_log) before "
+            "reading it."
         ) from None
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -259,14 +302,18 @@ def read_monitoring_log(path: Path) -> list[dict]:
             entry = json.loads(line)
         except json.JSONDecodeError as error:
             raise MonitoringError(
-                f"Line {number} of the monitoring log {path} is not valid JSON ({error.msg}, column "
-                f"{error.colno}): {line[:60]!r}. Expected one JSON object per line. The lines before "
+                f"Line {number} of the monitoring log {path} is not valid JSON ({error.msg}, "
+                "column "
+                f"{error.colno}): {line[:60]!r}. Expected one JSON object per line. The lines "
+                "before "
                 "it are intact; restore this line from a backup or remove it and note the gap."
             ) from None
         if not isinstance(entry, dict) or "month" not in entry:
             raise MonitoringError(
-                f"Line {number} of the monitoring log {path} is not a monitoring record: expected a "
-                f"JSON object with a 'month', found {line[:60]!r}. Remove the line or restore it from a backup."
+                f"Line {number} of the monitoring log {path} is not a monitoring record: expected "
+                "a "
+                f"JSON object with a 'month', found {line[:60]!r}. Remove the line or restore it "
+                "from a backup."
             )
         entries.append(entry)
     return entries

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from case_study.errors import UnknownPracticeError
+from case_study.pins import VersionMismatch
+from case_study.pipelines import TrainingRun
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,17 @@ class Practices:
 
     @classmethod
     def from_keys(cls, keys: Iterable[str]) -> Practices:
-        """Turn on exactly the practices named in ``keys`` (an iterable, or one comma-separated
-        string); raises UnknownPracticeError for a name it does not know."""
+        """Turn on exactly the practices named in ``keys``.
+
+        Args:
+            keys: practice keys, as an iterable or one comma-separated string.
+
+        Returns:
+            The practices with exactly those switches on.
+
+        Raises:
+            UnknownPracticeError: for a name it does not know.
+        """
         if isinstance(keys, str):
             keys = keys.split(",")
         keys = [k.strip() for k in keys if k and k.strip()]
@@ -53,5 +64,31 @@ PRACTICE_TEXT: dict[str, str] = {
     "seed_model": "Pass the same seed to the random forest",
     "sorted_columns": "Build the column lists in a fixed, sorted order (not from a set)",
     "explicit_params": "Write every hyperparameter down instead of relying on library defaults",
-    "pinned_versions_checked": "Check installed library versions against requirements.txt at run time",
+    "pinned_versions_checked": (
+        "Check installed library versions against requirements.txt at run time"
+    ),
 }
+
+
+@dataclass(frozen=True)
+class SwitchboardRun:
+    """A training run under a set of practices, with the result of the version check."""
+
+    practices: Practices
+    run: TrainingRun
+    version_mismatches: tuple[VersionMismatch, ...] | None  # None: versions never checked
+
+    @property
+    def model_sha256(self) -> str:
+        """The trained model's content hash."""
+        return self.run.model_sha256
+
+    @property
+    def predictions_sha256(self) -> str:
+        """The hash of its hold-out predictions."""
+        return self.run.predictions_sha256
+
+    @property
+    def roc_auc(self) -> float:
+        """Its hold-out ROC AUC."""
+        return self.run.metrics["roc_auc"]

@@ -47,7 +47,8 @@ def rebuild_run(
         raise DataMismatchError(
             f"cannot rebuild: data differs — the run manifest records data_sha256 "
             f"{manifest['data_sha256']}, {raw_dir / paths.GERMAN_CREDIT} has {found}. "
-            "Restore the data version the manifest names; a model rebuilt on other data proves nothing."
+            "Restore the data version the manifest names; a model rebuilt on other data proves "
+            "nothing."
         )
     frame = data.decode_german_credit(raw)
     if manifest["pipeline"] == "irreproducible":
@@ -116,7 +117,9 @@ def recorded_model_diffs(manifest: dict, model_path: Path) -> list[FieldDiff]:
     if file_sha != manifest.get("model_file_sha256"):
         return diffs
     model = pickle.loads(blob)
-    diffs.append(FieldDiff(f"{name} content (model_sha256)", manifest["model_sha256"], sha256_model(model)))
+    diffs.append(
+        FieldDiff(f"{name} content (model_sha256)", manifest["model_sha256"], sha256_model(model))
+    )
     estimator = model.named_steps["model"]
     fitted = estimator.get_params()
     for param, value in manifest["params"].items():

@@ -18,7 +18,7 @@ import pickle
 import platform
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -76,8 +76,6 @@ class FieldDiff:
     def matches(self) -> bool:
         """True when the recorded and the rebuilt value are equal."""
         return self.expected == self.actual
-
-
 
 
 def environment() -> dict:
@@ -153,13 +151,18 @@ def build_run_manifest(
     return {
         "manifest_version": MANIFEST_VERSION,
         "pipeline": run.pipeline,
-        "created_at": created_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": created_at or datetime.now(UTC).isoformat(timespec="seconds"),
         "data_file": f"data/raw/{paths.GERMAN_CREDIT}",
         "data_sha256": data_sha256 or data.german_credit_sha256(data_manifest_path),
         "code_version": code_version(),
         "params": dict(run.params),
         "seed": run.seed,
-        "split": {"test_size": TEST_SIZE, "stratified": True, "n_train": run.n_train, "n_test": run.n_test},
+        "split": {
+            "test_size": TEST_SIZE,
+            "stratified": True,
+            "n_train": run.n_train,
+            "n_test": run.n_test,
+        },
         "environment": environment(),
         "metrics": dict(run.metrics),
         "model_sha256": run.model_sha256,
@@ -170,6 +173,7 @@ def build_run_manifest(
 
 def _compared_fields(manifest: dict) -> dict[str, object]:
     """Flatten the fields that must match into ``{"params.n_estimators": 100, …}``."""
+
     def table(key: str) -> dict:
         value = manifest.get(key)
         return value if isinstance(value, dict) else {}
@@ -195,12 +199,15 @@ def _compared_fields(manifest: dict) -> dict[str, object]:
 def changed_code_files(manifest: dict, source_dir: Path = CASE_STUDY_DIR) -> list[str]:
     """Which case-study source files were added, removed or edited since the manifest's run.
 
-    Returns sorted file names (empty when the manifest lists no per-file hashes)."""
+    Returns sorted file names (empty when the manifest lists no per-file hashes).
+    """
     recorded = manifest.get("code_version", {}).get("files") or {}
     if not isinstance(recorded, dict) or not recorded:
         return []
     current = code_version(source_dir)["files"]
-    return sorted(name for name in set(recorded) | set(current) if recorded.get(name) != current.get(name))
+    return sorted(
+        name for name in set(recorded) | set(current) if recorded.get(name) != current.get(name)
+    )
 
 
 def diff_manifests(expected: dict, actual: dict) -> list[FieldDiff]:
@@ -257,18 +264,24 @@ def check_param(name: str, value: object) -> None:
     if value is None and none_allowed:
         return
     if not _whole_number(value) or not low <= value <= high:
-        allowed = f"a whole number from {low} to {high}" + (" or null (no limit)" if none_allowed else "")
-        raise ManifestError(f"'params.{name}' must be {allowed}; found {value!r}. Choose a value in that range.")
+        allowed = f"a whole number from {low} to {high}" + (
+            " or null (no limit)" if none_allowed else ""
+        )
+        raise ManifestError(
+            f"'params.{name}' must be {allowed}; found {value!r}. Choose a value in that range."
+        )
 
 
 def check_seed(value: object) -> None:
     """Refuse a reproducible run's seed that is not a whole number in SEED_LIMITS.
 
-    Raises ManifestError with the allowed range."""
+    Raises ManifestError with the allowed range.
+    """
     low, high = SEED_LIMITS
     if not _whole_number(value) or not low <= value <= high:
         raise ManifestError(
-            f"'seed' must be a whole number from {low} to 2**32 - 1 for the reproducible pipeline; found {value!r}."
+            f"'seed' must be a whole number from {low} to 2**32 - 1 for the reproducible pipeline; "
+            f"found {value!r}."
         )
 
 
@@ -280,7 +293,9 @@ def validate_manifest(manifest: object) -> dict:
     pipeline) a seed or parameter outside its allowed range (SEED_LIMITS, PARAM_LIMITS).
     """
     if not isinstance(manifest, dict):
-        raise ManifestError(f"A run manifest must be a JSON object; found {type(manifest).__name__}.")
+        raise ManifestError(
+            f"A run manifest must be a JSON object; found {type(manifest).__name__}."
+        )
     missing = [key for key in REQUIRED_KEYS if key not in manifest]
     if missing:
         raise ManifestError(
@@ -294,11 +309,14 @@ def validate_manifest(manifest: object) -> dict:
         )
     if manifest["pipeline"] not in PIPELINES:
         raise ManifestError(
-            f"Unknown pipeline {manifest['pipeline']!r}; expected one of {', '.join(sorted(PIPELINES))}."
+            f"Unknown pipeline {manifest['pipeline']!r}; expected one of "
+            f"{', '.join(sorted(PIPELINES))}."
         )
     for key in ("data_sha256", "model_sha256", "predictions_sha256"):
         if not is_sha256(manifest[key]):
-            raise ManifestError(f"'{key}' must be a 64-character hex SHA-256; found {manifest[key]!r}.")
+            raise ManifestError(
+                f"'{key}' must be a 64-character hex SHA-256; found {manifest[key]!r}."
+            )
     for key in ("code_version", "params", "environment", "metrics"):
         if not isinstance(manifest[key], dict):
             raise ManifestError(f"'{key}' must be a JSON object; found {manifest[key]!r}.")
@@ -322,9 +340,13 @@ def load_manifest(path: Path) -> dict:
             f"No run manifest at {path}. Create one with `python -m case_study run --out DIR`."
         ) from None
     except IsADirectoryError:
-        raise ManifestError(f"{path} is a folder; pass the manifest file, e.g. {path / MANIFEST_NAME}.") from None
+        raise ManifestError(
+            f"{path} is a folder; pass the manifest file, e.g. {path / MANIFEST_NAME}."
+        ) from None
     except UnicodeDecodeError:
-        raise ManifestError(f"{path} is not UTF-8 text, so it cannot be a JSON run manifest.") from None
+        raise ManifestError(
+            f"{path} is not UTF-8 text, so it cannot be a JSON run manifest."
+        ) from None
     try:
         manifest = json.loads(text)
     except json.JSONDecodeError as error:
@@ -342,7 +364,11 @@ def with_field(manifest: dict, field: str, value: object) -> dict:
     """
     if field.startswith("params."):
         check_param(field.split(".", 1)[1], value)
-    elif field == "seed" and isinstance(manifest, dict) and manifest.get("pipeline") == "reproducible":
+    elif (
+        field == "seed"
+        and isinstance(manifest, dict)
+        and manifest.get("pipeline") == "reproducible"
+    ):
         check_seed(value)
     edited = copy.deepcopy(manifest)
     *parents, leaf = field.split(".")
@@ -371,7 +397,8 @@ def check_output_dir(out_dir: Path) -> Path:
     for protected in {paths.DATA_DIR, paths.PROJECT_ROOT / "data"}:
         if _inside(out_dir, protected):
             raise UnsafeOutputError(
-                f"Refusing to write into {out_dir}: it is inside the data folder {protected.resolve()}, "
+                f"Refusing to write into {out_dir}: it is inside the data folder "
+                f"{protected.resolve()}, "
                 "where the raw files and the data manifest live and are never overwritten. "
                 "Choose an --out folder outside it, e.g. runs/first."
             )
@@ -390,8 +417,11 @@ def write_run(run: TrainingRun, out_dir: Path, manifest: dict | None = None) -> 
     """
     out_dir = check_output_dir(out_dir)
     blob = pickle.dumps(run.model, protocol=5)
-    manifest = {**(manifest or build_run_manifest(run)), "model_file": MODEL_NAME,
-                "model_file_sha256": sha256_bytes(blob)}
+    manifest = {
+        **(manifest or build_run_manifest(run)),
+        "model_file": MODEL_NAME,
+        "model_file_sha256": sha256_bytes(blob),
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_NAME
     model_path.write_bytes(blob)

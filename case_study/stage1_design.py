@@ -73,6 +73,7 @@ from case_study.variants import (
     take_columns,
 )
 
+# fmt: off
 __all__ = [
     # this module: the forking paths, the two teams' procedures and the two plans
     "CV_FOLDS", "SPLIT_SEEDS", "ForkingPaths", "baseline_expected_cost",
@@ -89,6 +90,7 @@ __all__ = [
     "TEST_SIZE_OF_DEVELOPMENT", "DesignMatrix", "Splits", "encode_documented",
     "loan_design_matrix", "make_splits", "roc_auc", "shuffled_labels",
 ]
+# fmt: on
 
 CV_FOLDS = 5
 # Ten split seeds for "over several seeds": with five, the mean of a holdout AUC still
@@ -134,7 +136,11 @@ def _cross_validate(
 ) -> tuple[pd.DataFrame, dict[str, tuple[float, ...]]]:
     """Mean CV ROC AUC and expected cost of every variant inside ``rows`` (development),
     and each variant's per-fold expected costs."""
-    folds = list(StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed).split(rows, target[rows]))
+    folds = list(
+        StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed).split(
+            rows, target[rows]
+        )
+    )
     x, y = design.values[rows], target[rows]
     records, fold_costs = [], {}
     for variant in VARIANTS:
@@ -146,8 +152,11 @@ def _cross_validate(
             aucs.append(roc_auc(y[score_rows], p_bad))
             costs.append(expected_cost(y[score_rows], p_bad))
         records.append(
-            {"variant": variant.name, "cv_auc": round(float(np.mean(aucs)), 6),
-             "cv_expected_cost": round(float(np.mean(costs)), 6)}
+            {
+                "variant": variant.name,
+                "cv_auc": round(float(np.mean(aucs)), 6),
+                "cv_expected_cost": round(float(np.mean(costs)), 6),
+            }
         )
         fold_costs[variant.name] = tuple(round(float(c), 6) for c in costs)
     return pd.DataFrame(records), fold_costs
@@ -185,7 +194,9 @@ def _variant_scores_unchecked(seed: int, shuffled: bool, design: DesignMatrix) -
                 "feature_set": variant.feature_set,
                 "model": variant.model,
                 "test_auc": roc_auc(y[splits.test], model.predict_proba(x[splits.test])[:, 1]),
-                "holdout_auc": roc_auc(y[splits.holdout], model.predict_proba(x[splits.holdout])[:, 1]),
+                "holdout_auc": roc_auc(
+                    y[splits.holdout], model.predict_proba(x[splits.holdout])[:, 1]
+                ),
             }
         )
     return pd.DataFrame(records)
@@ -220,11 +231,17 @@ def run_both_teams(
         scores = scores.merge(cv, on="variant", how="left")
         # The reproducible team: chosen on its card's metric, inside development only.
         pick = cv.loc[cv["cv_expected_cost"].idxmin()]
-        chosen, cv_auc, cv_cost = str(pick["variant"]), float(pick["cv_auc"]), float(pick["cv_expected_cost"])
+        chosen, cv_auc, cv_cost = (
+            str(pick["variant"]),
+            float(pick["cv_auc"]),
+            float(pick["cv_expected_cost"]),
+        )
         chosen_folds = fold_costs[chosen]
         variant = next(v for v in VARIANTS if v.name == chosen)
         with _fast_sklearn():
-            final = build_pipeline(variant, seed, design).fit(x[splits.development], y[splits.development])
+            final = build_pipeline(variant, seed, design).fit(
+                x[splits.development], y[splits.development]
+            )
             p_bad = final.predict_proba(x[splits.holdout])[:, 1]  # the one look at the holdout
         holdout_auc = roc_auc(y[splits.holdout], p_bad)
         holdout_cost = round(expected_cost(y[splits.holdout], p_bad), 6)
@@ -249,7 +266,9 @@ def run_both_teams(
 
 
 @lru_cache(maxsize=32)
-def forking_paths(seed: int = DEFAULT_SEED, shuffled: bool = False, with_reproducible: bool = True) -> ForkingPaths:
+def forking_paths(
+    seed: int = DEFAULT_SEED, shuffled: bool = False, with_reproducible: bool = True
+) -> ForkingPaths:
     """Run both teams' procedures on one split seed.
 
     Parameters: ``seed`` the split seed (also seeds every model and the CV folds);
@@ -258,7 +277,13 @@ def forking_paths(seed: int = DEFAULT_SEED, shuffled: bool = False, with_reprodu
     Returns a :class:`ForkingPaths`. Cached: a pure function of its arguments. Treat the
     ``scores`` DataFrame as read-only.
     """
-    return run_both_teams(seed, shuffled, with_reproducible, loan_design_matrix(), _cached_variant_scores(seed, shuffled))
+    return run_both_teams(
+        seed,
+        shuffled,
+        with_reproducible,
+        loan_design_matrix(),
+        _cached_variant_scores(seed, shuffled),
+    )
 
 
 def irreproducible_run_again() -> ForkingPaths:
@@ -270,9 +295,13 @@ def irreproducible_run_again() -> ForkingPaths:
     # PITFALL: the split seed is drawn fresh and never written down.
     unrecorded = secrets.randbelow(2**31)
     design = loan_design_matrix()
-    result = run_both_teams(unrecorded, False, False, design, _variant_scores(unrecorded, False, design))
+    result = run_both_teams(
+        unrecorded, False, False, design, _variant_scores(unrecorded, False, design)
+    )
     # PITFALL: the result travels without the seed that produced it.
-    return ForkingPaths(**{**{f.name: getattr(result, f.name) for f in fields(result)}, "seed": None})
+    return ForkingPaths(
+        **{**{f.name: getattr(result, f.name) for f in fields(result)}, "seed": None}
+    )
 
 
 @lru_cache(maxsize=8)
@@ -359,7 +388,10 @@ VAGUE_PLAN = DesignCard(
 
 # Right: the reproducible team's card, written before modelling; the demo follows it.
 REPRODUCIBLE_CARD = DesignCard(
-    question="Which applicants should the bank decline so that the expected cost per applicant is lowest?",
+    question=(
+        "Which applicants should the bank decline so that the expected cost per applicant "
+        "is lowest?"
+    ),
     target="risk: bad = 1, good = 0 (the Statlog class column)",
     metric="expected_cost",
     split=(
@@ -429,11 +461,13 @@ def side_by_side() -> pd.DataFrame:
                 f"{len(VARIANTS)}",
                 f"{CV_FOLDS}-fold CV expected cost inside development",
                 str(run.reproducible_choice),
-                f"{statistics.median(folds):.3f} [{min(folds):.3f}–{max(folds):.3f}] expected cost, "
+                f"{statistics.median(folds):.3f} [{min(folds):.3f}–{max(folds):.3f}] expected "
+                "cost, "
                 f"{len(folds)} CV folds",
                 f"{run.reproducible_holdout_auc:.3f} (locked holdout, opened once)",
                 f"{run.reproducible_holdout_auc:.3f}",
-                f"{run.reproducible_holdout_expected_cost:.3f} ({run.baseline_holdout_expected_cost:.3f}); "
+                f"{run.reproducible_holdout_expected_cost:.3f} "
+                f"({run.baseline_holdout_expected_cost:.3f}); "
                 f"threshold {REPRODUCIBLE_CARD.success_threshold:g} {'met' if met else 'not met'}",
                 "0 by construction: the holdout is the report",
                 "the holdout is opened once, so there is no best-of-N to inflate",

@@ -61,15 +61,15 @@ from case_study.pipelines import (
     DEFAULT_PARAMS,
     DEFAULT_SEED,
     TEST_SIZE,
-    TrainingRun,
     _finish,
     split_features_target,
     train_irreproducible,
     train_reproducible,
 )
-from case_study.practices import PRACTICE_TEXT, Practices
+from case_study.practices import PRACTICE_TEXT, Practices, SwitchboardRun
 from case_study.runs import RunPoint, RunSummary, run_point, runs_frame, summarise_runs
 
+# fmt: off
 __all__ = [
     # unseeded vs seeded runs, seed shopping
     "RunPoint", "RunSummary", "runs_frame", "one_more_unseeded_run", "unseeded_runs",
@@ -87,6 +87,7 @@ __all__ = [
     # re-exported: case_study.errors
     "FreshProcessError", "UnknownPracticeError",
 ]
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------
@@ -120,7 +121,9 @@ def unseeded_runs(n: int = 20, frame: pd.DataFrame | None = None) -> pd.DataFram
     return runs_frame(one_more_unseeded_run(frame, i + 1) for i in range(n))
 
 
-def seeded_runs(n: int = 3, frame: pd.DataFrame | None = None, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def seeded_runs(
+    n: int = 3, frame: pd.DataFrame | None = None, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
     """Train the reproducible pipeline ``n`` times with the same ``seed``.
 
     Returns a DataFrame like :func:`unseeded_runs`; every row has the same ROC AUC and hashes.
@@ -164,13 +167,19 @@ def logistic_auc(frame: pd.DataFrame, split_seed: int) -> float:
     )
     preprocess = ColumnTransformer(
         [
-            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-             sorted(codes.CATEGORICAL_COLUMNS)),
+            (
+                "categorical",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                sorted(codes.CATEGORICAL_COLUMNS),
+            ),
             ("numeric", StandardScaler(), sorted(codes.NUMERIC_COLUMNS)),
         ]
     )
     model = Pipeline(
-        [("preprocess", preprocess), ("model", LogisticRegression(random_state=split_seed, **LOGISTIC_PARAMS))]
+        [
+            ("preprocess", preprocess),
+            ("model", LogisticRegression(random_state=split_seed, **LOGISTIC_PARAMS)),
+        ]
     )
     model.fit(x_train, y_train)
     return float(roc_auc_score(y_test, model.predict_proba(x_test)[:, 1]))
@@ -205,7 +214,9 @@ class SeedShopping:
         )
 
 
-def seed_shopping(frame: pd.DataFrame | None = None, seeds: Iterable[int] = SHOPPING_SEEDS) -> SeedShopping:
+def seed_shopping(
+    frame: pd.DataFrame | None = None, seeds: Iterable[int] = SHOPPING_SEEDS
+) -> SeedShopping:
     """Train the logistic-regression pipeline once per split seed and compare best vs median.
 
     Parameters: ``frame`` the verified data (loaded when None); ``seeds`` the split seeds.
@@ -214,7 +225,9 @@ def seed_shopping(frame: pd.DataFrame | None = None, seeds: Iterable[int] = SHOP
     frame = _frame_or_load(frame)
     seeds = tuple(seeds)
     if len(seeds) < 2:
-        raise CaseStudyError(f"Seed shopping needs at least 2 seeds; got {len(seeds)}. Pass more seeds.")
+        raise CaseStudyError(
+            f"Seed shopping needs at least 2 seeds; got {len(seeds)}. Pass more seeds."
+        )
     aucs = [round(logistic_auc(frame, s), 6) for s in seeds]
     best_index = int(np.argmax(aucs))
     median = float(statistics.median(aucs))
@@ -241,6 +254,7 @@ def seed_shopping_gap() -> float:
     """
     return seed_shopping().gap
 
+
 # --------------------------------------------------------------------------------------
 # The switchboard: every practice off is the irreproducible training (each off marked
 # ``# PITFALL:``), every practice on is the reproducible one
@@ -249,33 +263,16 @@ def seed_shopping_gap() -> float:
 IRREPRODUCIBLE = Practices()
 REPRODUCIBLE = Practices(**{k: True for k in Practices.keys_known()})
 # Measured: every random_state fixed, columns still from a set — hashes differ by process.
-SEEDS_ONLY = Practices(seed_split=True, seed_model=True, explicit_params=True, pinned_versions_checked=True)
+SEEDS_ONLY = Practices(
+    seed_split=True, seed_model=True, explicit_params=True, pinned_versions_checked=True
+)
 # The fewest switches with which two fresh processes agree byte for byte.
 MINIMAL_REPRODUCIBLE = Practices(seed_split=True, seed_model=True, sorted_columns=True)
 
 
-@dataclass(frozen=True)
-class SwitchboardRun:
-    """A training run under a set of practices, with the result of the version check."""
-
-    practices: Practices
-    run: TrainingRun
-    version_mismatches: tuple[VersionMismatch, ...] | None  # None: versions never checked
-
-    @property
-    def model_sha256(self) -> str:
-        return self.run.model_sha256
-
-    @property
-    def predictions_sha256(self) -> str:
-        return self.run.predictions_sha256
-
-    @property
-    def roc_auc(self) -> float:
-        return self.run.metrics["roc_auc"]
-
-
-def train_with_practices(frame: pd.DataFrame, practices: Practices, seed: int = DEFAULT_SEED) -> SwitchboardRun:
+def train_with_practices(
+    frame: pd.DataFrame, practices: Practices, seed: int = DEFAULT_SEED
+) -> SwitchboardRun:
     """Train the loan model following exactly the ``practices`` switched on.
 
     With every practice on this is ``pipelines.train_reproducible`` (same hashes); with every
@@ -322,11 +319,28 @@ def train_with_practices(frame: pd.DataFrame, practices: Practices, seed: int = 
         # PITFALL: no random_state for the forest: new bootstrap samples and feature draws.
         model_seed = None
 
-    preprocess = ColumnTransformer([("categorical", encoder, categorical), ("numeric", StandardScaler(), numeric)])
-    model = Pipeline([("preprocess", preprocess), ("model", RandomForestClassifier(random_state=model_seed, **params))])
+    preprocess = ColumnTransformer(
+        [("categorical", encoder, categorical), ("numeric", StandardScaler(), numeric)]
+    )
+    model = Pipeline(
+        [
+            ("preprocess", preprocess),
+            ("model", RandomForestClassifier(random_state=model_seed, **params)),
+        ]
+    )
     model.fit(x_train, y_train)
-    run = _finish("switchboard", model_seed, params, model, x_test, y_test, categorical + numeric, len(y_train))
+    run = _finish(
+        "switchboard",
+        model_seed,
+        params,
+        model,
+        x_test,
+        y_test,
+        categorical + numeric,
+        len(y_train),
+    )
     return SwitchboardRun(practices=practices, run=run, version_mismatches=mismatches)
+
 
 # --------------------------------------------------------------------------------------
 # Fresh processes
@@ -391,12 +405,18 @@ def grade_switchboard(answer) -> dict:
         )
     else:
         differing = [
-            name for name, same in (("model", comparison.models_match), ("prediction", comparison.predictions_match))
+            name
+            for name, same in (
+                ("model", comparison.models_match),
+                ("prediction", comparison.predictions_match),
+            )
             if not same
         ]
         message = (
-            f"The two fresh processes ({where}) produced different {' and '.join(differing)} hashes "
-            f"(predictions {short(first.predictions_sha256)}… vs {short(second.predictions_sha256)}…). "
+            f"The two fresh processes ({where}) produced different {' and '.join(differing)} "
+            "hashes "
+            f"(predictions {short(first.predictions_sha256)}… vs "
+            f"{short(second.predictions_sha256)}…). "
             "Something that changes from one process to the next still reaches the model."
         )
     return {"passed": comparison.hashes_match, "message": message, "details": details}
@@ -445,16 +465,30 @@ def side_by_side(n_runs: int = 5, fresh_processes: bool = True) -> pd.DataFrame:
         (
             "library versions vs requirements.txt",
             "not checked",
-            "all pins match" if not mismatches
+            "all pins match"
+            if not mismatches
             else "; ".join(f"{m.package} {m.installed} ≠ {m.pinned}" for m in mismatches),
         ),
     ]
     if fresh_processes:
         good = train_in_fresh_processes(REPRODUCIBLE)
-        for label, practices in (("", IRREPRODUCIBLE), (" (seeds only, columns from a set)", SEEDS_ONLY)):
+        for label, practices in (
+            ("", IRREPRODUCIBLE),
+            (" (seeds only, columns from a set)", SEEDS_ONLY),
+        ):
             bad = train_in_fresh_processes(practices)
-            rows.append((f"model hash, 2 fresh processes{label}", _fresh_cell(bad, "model_sha256"),
-                         _fresh_cell(good, "model_sha256")))
-            rows.append((f"prediction hash, 2 fresh processes{label}", _fresh_cell(bad, "predictions_sha256"),
-                         _fresh_cell(good, "predictions_sha256")))
+            rows.append(
+                (
+                    f"model hash, 2 fresh processes{label}",
+                    _fresh_cell(bad, "model_sha256"),
+                    _fresh_cell(good, "model_sha256"),
+                )
+            )
+            rows.append(
+                (
+                    f"prediction hash, 2 fresh processes{label}",
+                    _fresh_cell(bad, "predictions_sha256"),
+                    _fresh_cell(good, "predictions_sha256"),
+                )
+            )
     return pd.DataFrame(rows, columns=["figure", "irreproducible", "reproducible"])

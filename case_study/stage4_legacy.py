@@ -69,6 +69,7 @@ from case_study.run_manifest import (
     with_field,
 )
 
+# fmt: off
 __all__ = [
     # this module: the legacy pickle and the stage's figures
     "LEGACY_PICKLE_NAME", "LEGACY_QUESTIONS", "LegacyAnswer", "write_legacy_pickle",
@@ -89,6 +90,7 @@ __all__ = [
     # re-exported: errors and hashing
     "DataMismatchError", "UnsafeOutputError", "is_sha256",
 ]
+# fmt: on
 
 LEGACY_PICKLE_NAME = "model_final_v2.pkl"
 
@@ -167,14 +169,20 @@ def interrogate_pickle(path: Path) -> dict[str, tuple[str, str]]:
     fitted = forest.get_params()
     columns = list(getattr(model, "feature_names_in_", []))
     sklearn_version = _stored_sklearn_version(blob)
-    shown = {k: fitted[k] for k in ("n_estimators", "max_depth", "max_features", "min_samples_leaf")}
+    shown = {
+        k: fitted[k] for k in ("n_estimators", "max_depth", "max_features", "min_samples_leaf")
+    }
     return {
         "data": (
             "partly" if columns else "unknown",
             f"{len(columns)} column names (feature_names_in_); no rows, no hash, no version"
-            if columns else "nothing: no column names, no hash",
+            if columns
+            else "nothing: no column names, no hash",
         ),
-        "code": ("unknown", "a pickle stores fitted objects, not the code or commit that made them"),
+        "code": (
+            "unknown",
+            "a pickle stores fitted objects, not the code or commit that made them",
+        ),
         "params": (
             "partly",
             f"the fitted forest's values can be read ({json.dumps(shown)}), but not which were "
@@ -187,15 +195,22 @@ def interrogate_pickle(path: Path) -> dict[str, tuple[str, str]]:
         "versions": (
             "partly" if sklearn_version else "unknown",
             f"scikit-learn {sklearn_version} (written by scikit-learn into the pickle); Python, "
-            "numpy, pandas and scipy unknown" if sklearn_version else "none stored",
+            "numpy, pandas and scipy unknown"
+            if sklearn_version
+            else "none stored",
         ),
         "metrics": ("unknown", "no metrics and no test set are stored"),
-        "rebuild": ("unknown", "no: without data, code, split and seed there is nothing to rebuild from"),
+        "rebuild": (
+            "unknown",
+            "no: without data, code, split and seed there is nothing to rebuild from",
+        ),
         "groups": ("unknown", "no breakdown; the test rows are not even known"),
     }
 
 
-def legacy_questions(pickle_path: Path, manifest: dict, card: ModelCard | None = None) -> list[LegacyAnswer]:
+def legacy_questions(
+    pickle_path: Path, manifest: dict, card: ModelCard | None = None
+) -> list[LegacyAnswer]:
     """Pair each newcomer question with what the pickle and what the manifest can say.
 
     Parameters: ``pickle_path`` a ``model_final_v2.pkl``; ``manifest`` a reproducible run
@@ -210,10 +225,12 @@ def legacy_questions(pickle_path: Path, manifest: dict, card: ModelCard | None =
     groups = (
         f"model card: {len(card.groups)} groups with {int(CONFIDENCE * 100)}% intervals, "
         f"{len(card.too_small)} flagged too small"
-        if card is not None else "the model card breaks metrics down by group"
+        if card is not None
+        else "the model card breaks metrics down by group"
     )
     from_manifest = {
-        "data": f"data_sha256 {short(manifest['data_sha256'])}… ({manifest.get('data_file', 'data/raw')}), checked on load",
+        "data": f"data_sha256 {short(manifest['data_sha256'])}… "
+        f"({manifest.get('data_file', 'data/raw')}), checked on load",
         "code": f"code_version {short(manifest['code_version']['sha256'])}…"
         + (f", git commit {short(commit)}" if commit else ""),
         "params": json.dumps(manifest["params"], sort_keys=True),
@@ -272,7 +289,9 @@ def side_by_side() -> pd.DataFrame:
 
     def recorded_vs_rebuilt(diffs: list[FieldDiff], field: str) -> str:
         diff = next(d for d in diffs if d.field == field)
-        shown = [short(v) + "…" if isinstance(v, str) else str(v) for v in (diff.expected, diff.actual)]
+        shown = [
+            short(v) + "…" if isinstance(v, str) else str(v) for v in (diff.expected, diff.actual)
+        ]
         return f"{shown[0]} → {shown[1]} " + ("✓" if diff.matches else "✗")
 
     def matched(diffs: list[FieldDiff]) -> str:
@@ -286,10 +305,20 @@ def side_by_side() -> pd.DataFrame:
             f"{len(answers)} (manifest and card)",
         ),
         ("compared fields matching after rebuild", matched(legacy_diffs), matched(diffs)),
-        ("model_sha256 recorded → rebuilt", recorded_vs_rebuilt(legacy_diffs, "model_sha256"),
-         recorded_vs_rebuilt(diffs, "model_sha256")),
-        ("roc_auc recorded → rebuilt", recorded_vs_rebuilt(legacy_diffs, "metrics.roc_auc"),
-         recorded_vs_rebuilt(diffs, "metrics.roc_auc")),
-        ("groups in the model card", "no card", f"{len(card.groups)}, {len(card.too_small)} too small to trust"),
+        (
+            "model_sha256 recorded → rebuilt",
+            recorded_vs_rebuilt(legacy_diffs, "model_sha256"),
+            recorded_vs_rebuilt(diffs, "model_sha256"),
+        ),
+        (
+            "roc_auc recorded → rebuilt",
+            recorded_vs_rebuilt(legacy_diffs, "metrics.roc_auc"),
+            recorded_vs_rebuilt(diffs, "metrics.roc_auc"),
+        ),
+        (
+            "groups in the model card",
+            "no card",
+            f"{len(card.groups)}, {len(card.too_small)} too small to trust",
+        ),
     ]
     return pd.DataFrame(rows, columns=["figure", "irreproducible", "reproducible"])

@@ -76,6 +76,7 @@ from case_study.monitoring import (
     write_monitoring_log,
 )
 
+# fmt: off
 __all__ = [
     # this module: the stream, the two sides, the study, the checks' computations
     "N_MONTHS", "DEFAULT_BATCH_SIZE", "STREAM_SEED", "ShiftSchedule", "DEFAULT_SCHEDULE",
@@ -98,6 +99,7 @@ __all__ = [
     # re-exported: case_study.errors
     "MonitoringError",
 ]
+# fmt: on
 
 
 N_MONTHS = 12
@@ -295,7 +297,11 @@ def run_deployment_study(
 
 def records_frame(records) -> pd.DataFrame:
     """Long table of PSI per feature per month (columns ``month``, ``feature``, ``psi``)."""
-    rows = [{"month": r.month, "feature": name, "psi": value} for r in records for name, value in r.psi.items()]
+    rows = [
+        {"month": r.month, "feature": name, "psi": value}
+        for r in records
+        for name, value in r.psi.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -313,7 +319,9 @@ def labelled_frame(records) -> pd.DataFrame:
         for r in records
         if r.labelled is not None
     ]
-    return pd.DataFrame(rows, columns=["for_month", "known_in_month", "roc_auc", "expected_cost", "n"])
+    return pd.DataFrame(
+        rows, columns=["for_month", "known_in_month", "roc_auc", "expected_cost", "n"]
+    )
 
 
 def alerts_frame(records) -> pd.DataFrame:
@@ -388,28 +396,54 @@ def side_by_side() -> pd.DataFrame:
     study = run_deployment_study()
     records = study.records
     rates = study.without_baseline["approval_rate"]
-    input_months = [r.month for r in records if any(a["check"].startswith("PSI ") and a["level"] == "alert" for a in r.alerts)]
+    input_months = [
+        r.month
+        for r in records
+        if any(a["check"].startswith("PSI ") and a["level"] == "alert" for a in r.alerts)
+    ]
     label_months = sorted(
-        {r.labelled["for_month"] for r in records if any(a["check"].startswith(("ROC AUC", "expected cost")) for a in r.alerts)}
+        {
+            r.labelled["for_month"]
+            for r in records
+            if any(a["check"].startswith(("ROC AUC", "expected cost")) for a in r.alerts)
+        }
     )
     outcome = [r for r in records if r.scenario == "outcome change"]
     lowest = min(records, key=lambda r: r.approval_rate)
     study_100 = false_alarm_study(batch_sizes=(100,))
     rows = [
-        ("baseline recorded at training", "none", f"{len(study.baseline.features)} features + P(bad) + metrics ({study.baseline.sha256()[:12]})"),
-        ("approval rate, month 1 → month 12", f"{rates.iloc[0]:.1%} → {rates.iloc[-1]:.1%}", f"{records[0].approval_rate:.1%} → {records[-1].approval_rate:.1%}"),
+        (
+            "baseline recorded at training",
+            "none",
+            f"{len(study.baseline.features)} features + P(bad) + metrics "
+            f"({study.baseline.sha256()[:12]})",
+        ),
+        (
+            "approval rate, month 1 → month 12",
+            f"{rates.iloc[0]:.1%} → {rates.iloc[-1]:.1%}",
+            f"{records[0].approval_rate:.1%} → {records[-1].approval_rate:.1%}",
+        ),
         (
             "lowest monthly approval rate",
             f"{rates.min():.1%} (why? unknown)",
-            f"{lowest.approval_rate:.1%} in month {lowest.month}: {lowest.max_psi_feature} PSI {lowest.max_psi:.2f}",
+            f"{lowest.approval_rate:.1%} in month {lowest.month}: {lowest.max_psi_feature} PSI "
+            f"{lowest.max_psi:.2f}",
         ),
-        (f"months with an input-shift alert (PSI > {PSI_ALERT:.2f})", "cannot tell", ", ".join(map(str, input_months)) or "none"),
+        (
+            f"months with an input-shift alert (PSI > {PSI_ALERT:.2f})",
+            "cannot tell",
+            ", ".join(map(str, input_months)) or "none",
+        ),
         (
             "largest feature PSI in the outcome-change months",
             "not measured",
             f"{max(r.max_psi for r in outcome):.3f}" if outcome else "n/a",
         ),
-        ("months whose labelled performance alerted", "never measured", ", ".join(map(str, label_months)) or "none"),
+        (
+            "months whose labelled performance alerted",
+            "never measured",
+            ", ".join(map(str, label_months)) or "none",
+        ),
         ("monitoring log lines", "0", str(study.log_entries)),
         (
             f"unshifted batches of 100 alarming at PSI {PSI_WARN:.2f} ({FALSE_ALARM_FEATURE})",

@@ -21,24 +21,71 @@ from case_study.errors import CaseStudyError
 # The feature sets an analyst might try by hand, each with a name a learner can read.
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "all 20 attributes": ALL_ATTRIBUTES,
-    "finances": ("checking_status", "credit_history", "savings", "credit_amount",
-                 "duration_months", "installment_rate", "existing_credits"),
+    "finances": (
+        "checking_status",
+        "credit_history",
+        "savings",
+        "credit_amount",
+        "duration_months",
+        "installment_rate",
+        "existing_credits",
+    ),
     "accounts and history": ("checking_status", "credit_history", "savings", "duration_months"),
-    "the loan itself": ("purpose", "credit_amount", "duration_months", "installment_rate",
-                        "other_installment_plans", "other_debtors"),
-    "the applicant": ("age_years", "employment_since", "job", "housing", "residence_since",
-                      "property", "dependents", "telephone", "foreign_worker", "personal_status_sex"),
+    "the loan itself": (
+        "purpose",
+        "credit_amount",
+        "duration_months",
+        "installment_rate",
+        "other_installment_plans",
+        "other_debtors",
+    ),
+    "the applicant": (
+        "age_years",
+        "employment_since",
+        "job",
+        "housing",
+        "residence_since",
+        "property",
+        "dependents",
+        "telephone",
+        "foreign_worker",
+        "personal_status_sex",
+    ),
     "all but age, sex, foreign": tuple(
         a for a in ALL_ATTRIBUTES if a not in ("personal_status_sex", "age_years", "foreign_worker")
     ),
-    "six picked by eye": ("checking_status", "duration_months", "credit_history", "savings",
-                          "purpose", "property"),
-    "six more by eye": ("checking_status", "credit_amount", "age_years", "employment_since",
-                        "housing", "purpose"),
-    "history and assets": ("credit_history", "savings", "duration_months", "other_debtors",
-                           "property", "job"),
-    "a hunch": ("checking_status", "savings", "installment_rate", "age_years",
-                "other_installment_plans", "telephone"),
+    "six picked by eye": (
+        "checking_status",
+        "duration_months",
+        "credit_history",
+        "savings",
+        "purpose",
+        "property",
+    ),
+    "six more by eye": (
+        "checking_status",
+        "credit_amount",
+        "age_years",
+        "employment_since",
+        "housing",
+        "purpose",
+    ),
+    "history and assets": (
+        "credit_history",
+        "savings",
+        "duration_months",
+        "other_debtors",
+        "property",
+        "job",
+    ),
+    "a hunch": (
+        "checking_status",
+        "savings",
+        "installment_rate",
+        "age_years",
+        "other_installment_plans",
+        "telephone",
+    ),
 }
 
 # Two settings of one model family: a hyperparameter is a forking path like any other.
@@ -58,6 +105,7 @@ class Variant:
 
     @property
     def name(self) -> str:
+        """The variant's readable name: ``"<model> · <feature set>"``."""
         return f"{self.model} · {self.feature_set}"
 
 
