@@ -1,5 +1,9 @@
 """The progress store's public API: persistence, outcome rules, counters, export, many
-learners at once, hostile names through the store."""
+learners at once, hostile names through the store, a server killed mid-workshop.
+
+Every promise that is not about SQLite's file is proven on both backends: the tests that
+take ``store_factory`` run once on SQLite and once on a real PostgreSQL server (skipped
+where PostgreSQL is absent, required in CI)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,27 @@ from workshop.progress import STORE_FILENAME, ProgressStore, ProgressStoreError
 from workshop.progress.model import SCHEMA_VERSION
 
 T0 = datetime(2025, 3, 1, 9, 0, 0, tzinfo=UTC)
+
+
+def open_store(target: str, **options) -> ProgressStore:
+    """A store on ``target``: a ``postgresql://`` URL, else a data folder (SQLite)."""
+    if target.startswith("postgresql://"):
+        return ProgressStore(database_url=target, **options)
+    return ProgressStore(target, database_url="", **options)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_target(request, tmp_path) -> str:
+    """Where this test's store lives: a folder (SQLite) or a fresh PostgreSQL database."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path)
+
+
+@pytest.fixture
+def store_factory(store_target):
+    """Opens a store on this test's target; call it again to "restart the server"."""
+    return lambda **options: open_store(store_target, **options)
 
 
 class Clock:
@@ -58,9 +83,9 @@ def test_without_the_variable_the_store_goes_under_home(monkeypatch, tmp_path):
     assert store.path.is_file()
 
 
-def test_progress_survives_a_server_restart(tmp_path):
+def test_progress_survives_a_server_restart(store_factory):
     """A learner who comes back after the server restarted finds everything they did."""
-    first = ProgressStore(tmp_path)
+    first = store_factory()
     learner = first.create_learner("Ann")
     first.record_attempt(learner.code, "design", "design-split", "failed", seconds=12.5)
     first.record_hint(learner.code, "design", "design-split")
@@ -69,7 +94,7 @@ def test_progress_survives_a_server_restart(tmp_path):
     first.close()
     del first
 
-    restarted = ProgressStore(tmp_path)
+    restarted = store_factory()
     assert restarted.warnings == []
     back = restarted.get_learner(learner.code)
     assert (back.code, back.display_name, back.created_at) == (
@@ -104,10 +129,10 @@ def test_progress_survives_a_server_restart(tmp_path):
         (["hint", "hint", "failed", "hint", "passed"], "passed", 2, 3),
     ],
 )
-def test_outcome_precedence(tmp_path, steps, outcome, attempts, hints):
+def test_outcome_precedence(store_factory, steps, outcome, attempts, hints):
     """A pass is never downgraded, a reveal sticks unless already passed, and every
     submission and hint is counted."""
-    store = ProgressStore(tmp_path)
+    store = store_factory()
     code = store.create_learner().code
     for step in steps:
         if step == "hint":
@@ -121,9 +146,9 @@ def test_outcome_precedence(tmp_path, steps, outcome, attempts, hints):
     assert len(store.events_since()) == len(steps)
 
 
-def test_seconds_accumulate_and_bad_values_count_as_zero(tmp_path):
+def test_seconds_accumulate_and_bad_values_count_as_zero(store_factory):
     """Time on a check adds up; a clock glitch (negative, NaN, junk) never subtracts."""
-    store = ProgressStore(tmp_path)
+    store = store_factory()
     code = store.create_learner().code
     for seconds in (10, 2.5, -30, float("nan"), float("inf"), "junk", None, 0.25):
         store.record_attempt(code, "why", "why-q1", "failed", seconds=seconds)
@@ -132,14 +157,14 @@ def test_seconds_accumulate_and_bad_values_count_as_zero(tmp_path):
     assert row.attempts == 8
 
 
-def test_outcome_enum_is_accepted_and_bad_outcomes_refused(tmp_path):
+def test_outcome_enum_is_accepted_and_bad_outcomes_refused(store_factory):
     """The UI may pass workshop.checks.Outcome members; only passed/failed are attempts."""
 
     class Outcome(enum.StrEnum):  # same shape as workshop.checks.Outcome
         PASSED = "passed"
         REVEALED = "revealed"
 
-    store = ProgressStore(tmp_path)
+    store = store_factory()
     code = store.create_learner().code
     assert store.record_attempt(code, "why", "why-q1", Outcome.PASSED).outcome == "passed"
     for bad in (Outcome.REVEALED, "not_attempted", "PASSED", None):
@@ -148,18 +173,18 @@ def test_outcome_enum_is_accepted_and_bad_outcomes_refused(tmp_path):
     assert store.progress_for(code).keys() == {"why-q1"}
 
 
-def test_check_moved_to_another_stage_follows_it(tmp_path):
+def test_check_moved_to_another_stage_follows_it(store_factory):
     """If a check is moved between stages, its row reports the newest stage id."""
-    store = ProgressStore(tmp_path)
+    store = store_factory()
     code = store.create_learner().code
     store.record_attempt(code, "data", "q", "failed")
     assert store.record_attempt(code, "model", "q", "failed").stage_id == "model"
 
 
-def test_events_and_timestamps_follow_the_injected_clock(tmp_path):
+def test_events_and_timestamps_follow_the_injected_clock(store_factory):
     """Every record is stamped in UTC by the store's clock; events_since filters by it."""
     clock = Clock()
-    store = ProgressStore(tmp_path, now=clock)
+    store = store_factory(now=clock)
     code = store.create_learner().code
     store.record_attempt(code, "why", "q1", "failed")
     clock.advance(minutes=5)
@@ -178,11 +203,11 @@ def test_events_and_timestamps_follow_the_injected_clock(tmp_path):
     assert store.events_since(T0)[0].at == T0
 
 
-def test_learners_resume_touch_and_unknown_codes(tmp_path):
+def test_learners_resume_touch_and_unknown_codes(store_factory):
     """A code typed in any spelling resumes; a junk code is refused, an unknown valid one
     is simply not found."""
     clock = Clock()
-    store = ProgressStore(tmp_path, now=clock)
+    store = store_factory(now=clock)
     learner = store.create_learner()
     assert learner.display_name is None
     assert store.get_learner(learner.code.lower()) == learner
@@ -202,10 +227,10 @@ def test_learners_resume_touch_and_unknown_codes(tmp_path):
     assert store.get_learner(learner.code).display_name is None
 
 
-def test_export_json_holds_the_learner_and_all_their_progress(tmp_path):
+def test_export_json_holds_the_learner_and_all_their_progress(store_factory):
     """A learner can download everything stored about them, nothing about anyone else."""
     clock = Clock()
-    store = ProgressStore(tmp_path, now=clock)
+    store = store_factory(now=clock)
     ann = store.create_learner("Ann 🦊")
     other = store.create_learner("Bo")
     store.record_attempt(ann.code, "why", "q1", "failed", seconds=3)
@@ -270,10 +295,10 @@ def _assert_nothing_lost(store: ProgressStore) -> None:
     assert kinds.count("reveal") == LEARNERS
 
 
-def test_fifty_learners_in_threads_lose_nothing(tmp_path):
+def test_fifty_learners_in_threads_lose_nothing(store_factory):
     """Fifty sessions of one Streamlit server writing through one store object at once
     lose no attempt, hint or reveal."""
-    store = ProgressStore(tmp_path)
+    store = store_factory()
     start = threading.Barrier(LEARNERS)
     errors: list[BaseException] = []
 
@@ -293,10 +318,10 @@ def test_fifty_learners_in_threads_lose_nothing(tmp_path):
     _assert_nothing_lost(store)
 
 
-def test_one_learner_in_many_tabs_loses_no_attempt(tmp_path):
+def test_one_learner_in_many_tabs_loses_no_attempt(store_factory):
     """A learner clicking in twenty tabs at once has every attempt and hint counted on the
     same check."""
-    store = ProgressStore(tmp_path)
+    store = store_factory()
     code = store.create_learner().code
     tabs, clicks = 20, 5
     start = threading.Barrier(tabs)
@@ -323,25 +348,26 @@ def test_one_learner_in_many_tabs_loses_no_attempt(tmp_path):
     assert len(store.events_since()) == tabs * (clicks + 1)
 
 
-def _process_session(data_dir: str, index: int, start) -> None:
+def _process_session(target: str, index: int, start) -> None:
     start.wait()
-    # Each process opens its own store on the shared folder, as separate servers would.
-    _one_learners_session(ProgressStore(data_dir), index)
+    # Each process opens its own store on the shared target, as separate servers would.
+    _one_learners_session(open_store(target), index)
 
 
 @pytest.mark.slow
-def test_fifty_learners_in_separate_processes_lose_nothing(tmp_path):
-    """Fifty processes opening a brand-new store folder together and writing at once
-    lose nothing."""
+def test_fifty_learners_in_separate_processes_lose_nothing(store_target):
+    """Fifty processes opening a brand-new store together and writing at once lose
+    nothing."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(LEARNERS)
-    processes = [context.Process(target=_process_session, args=(str(tmp_path), i, start))
+    processes = [context.Process(target=_process_session, args=(store_target, i, start))
                  for i in range(LEARNERS)]
     for process in processes:
         process.start()
     for process in processes:
         process.join(timeout=60)
     assert [p.exitcode for p in processes] == [0] * LEARNERS
+    _assert_nothing_lost(open_store(store_target))
 
 # ---------------------------------------------------------------------------------------
 # Hostile names through the store
@@ -351,14 +377,14 @@ def test_fifty_learners_in_separate_processes_lose_nothing(tmp_path):
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 7 code points
 
 
-def test_hostile_names_round_trip_through_the_store(tmp_path):
+def test_hostile_names_round_trip_through_the_store(store_factory):
     """Names full of SQL, HTML, emoji and control characters come back exactly as cleaned,
     and the tables are still there afterwards."""
-    store = ProgressStore(tmp_path)
+    store = store_factory()
     raws = ["Robert'); DROP TABLE learners;--", "<b>x</b>\x00", FAMILY * 9,
             "\u202eRTL", "x" * 10_000, "' OR 1=1 --", "\\'; --"]
     codes = {store.create_learner(raw).code: clean_display_name(raw) for raw in raws}
-    restarted = ProgressStore(tmp_path)
+    restarted = store_factory()
     assert {learner.code: learner.display_name for learner in restarted.all_learners()} == codes
     assert all(len(name) <= 40 for name in codes.values())
     code = next(iter(codes))
@@ -373,8 +399,8 @@ def test_hostile_names_round_trip_through_the_store(tmp_path):
 
 _WRITER = """
 import sys
-from workshop.progress import ProgressStore
-store = ProgressStore(sys.argv[1])
+from tests.test_workshop_progress_store import open_store
+store = open_store(sys.argv[1])
 code = store.create_learner("killed").code
 print(code, flush=True)
 for number in range(100_000):
@@ -384,10 +410,10 @@ for number in range(100_000):
 
 
 @pytest.mark.slow
-def test_no_acknowledged_write_is_lost_when_the_server_is_killed(tmp_path):
+def test_no_acknowledged_write_is_lost_when_the_server_is_killed(store_target):
     """kill -9 in the middle of a stream of writes: every write that returned is there
     after a restart, and the store opens without a warning."""
-    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path)],
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, store_target],
                               stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
     code = writer.stdout.readline().strip()
     acknowledged = -1
@@ -397,7 +423,7 @@ def test_no_acknowledged_write_is_lost_when_the_server_is_killed(tmp_path):
     writer.wait(timeout=10)
     # Writes acknowledged after we stopped reading are also kept; count them too.
     acknowledged = max([acknowledged, *map(int, writer.stdout.read().split())])
-    restarted = ProgressStore(tmp_path)
+    restarted = open_store(store_target)
     assert restarted.warnings == []
     kept = restarted.progress_for(code)
     assert {f"q{number}" for number in range(acknowledged + 1)} <= set(kept)

@@ -8,6 +8,8 @@ survives a server restart.
 - ``backend`` — ``ProgressBackend``, the small interface the store talks to;
 - ``sqlite`` / ``sqlite_file`` — the default backend: one SQLite file (pooled connections,
   WAL, retries on lock, schema version, a damaged file moved aside);
+- ``postgres`` — the backend for a room on several machines: PostgreSQL, chosen by
+  ``WORKSHOP_DATABASE_URL`` (the database's clock, writes in commit order, retries);
 - ``store`` — ``ProgressStore``, the public API.
 
 Names and resume codes are pure functions in ``workshop.learners``; they are re-exported
@@ -44,15 +46,17 @@ from workshop.progress.model import (
     outcome_after_attempt,
     outcome_after_reveal,
 )
+from workshop.progress.postgres import PostgresBackend
 from workshop.progress.sqlite import STORE_FILENAME, SQLiteBackend
 from workshop.progress.store import ProgressStore, default_data_dir
-from workshop.settings import DATA_DIR_ENV, DEFAULT_DATA_DIR
+from workshop.settings import DATA_DIR_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR
 
 __all__ = [
     "ATTEMPT_FAILED",
     "ATTEMPT_PASSED",
     "CODE_ALPHABET",
     "CODE_LENGTH",
+    "DATABASE_URL_ENV",
     "DATA_DIR_ENV",
     "DEFAULT_DATA_DIR",
     "DISPLAY_NAME_MAX",
@@ -70,6 +74,7 @@ __all__ = [
     "Event",
     "Learner",
     "LearnerExport",
+    "PostgresBackend",
     "ProgressBackend",
     "ProgressChange",
     "ProgressStore",

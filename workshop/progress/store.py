@@ -3,10 +3,11 @@
 The store is anonymous: a learner is a resume code (``K7M4-X9QP``) and an optional
 display name. The store validates and cleans what callers pass (codes in any spelling,
 hostile names, outcomes, junk seconds), applies the outcome rules, and leaves the database
-work to its backend: one SQLite file in the data folder, safe across threads and
+work to its backend: by default one SQLite file in the data folder, safe across threads and
 processes, where every write is its own short transaction, a lock held by another writer
 is waited for and retried (never dropped), and a damaged file is moved aside (never
-deleted) with a message in ``store.warnings``.
+deleted) with a message in ``store.warnings``; with ``WORKSHOP_DATABASE_URL=postgresql://…``
+a PostgreSQL database that several machines share (``workshop.progress.postgres``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from workshop.progress.model import (
     system_now,
     utc,
 )
+from workshop.progress.postgres import PostgresBackend
 from workshop.progress.sqlite import SQLiteBackend
 
 
@@ -65,38 +67,56 @@ def _plain(record: object) -> dict:
 
 
 class ProgressStore:
-    """Learner progress in ``<data_dir>/progress.sqlite3``, safe across threads/processes.
+    """Learner progress, safe across threads, processes and (with PostgreSQL) machines.
+
+    Kept in ``<data_dir>/progress.sqlite3``, or in PostgreSQL when a database URL is given
+    or ``$WORKSHOP_DATABASE_URL`` is set (then ``data_dir`` and ``path`` are None).
 
     Args:
-        data_dir: folder for the store; default ``$WORKSHOP_DATA_DIR``, else
+        data_dir: folder for the SQLite store; default ``$WORKSHOP_DATA_DIR``, else
             ``~/.local/share/reproducible-ml-workshop``. Created if missing.
+        database_url: ``postgresql://…`` to use PostgreSQL; default
+            ``$WORKSHOP_DATABASE_URL``; ``""`` forces SQLite.
         now: clock returning a ``datetime`` (UTC assumed if naive); injectable for tests.
+            Default: the system clock for SQLite, the database server's for PostgreSQL
+            (the one clock every machine of a room shares).
         busy_timeout: seconds SQLite itself waits for another writer's lock.
-        lock_timeout: total seconds to keep retrying a locked store before giving up
+        lock_timeout: total seconds to keep retrying a locked store (SQLite) or a
+            passing failure such as a restarting server (PostgreSQL) before giving up
             with ``ProgressStoreError`` (the write is never silently dropped).
 
     Raises:
-        ProgressStoreError: the folder cannot be created or written, or the store was
-            written by a newer version of the workshop (the file is left untouched).
+        ProgressStoreError: the folder cannot be created or written, the database cannot
+            be reached, or the store was written by a newer version of the workshop (it
+            is left untouched).
     """
 
     def __init__(
         self,
         data_dir: str | os.PathLike[str] | None = None,
         *,
+        database_url: str | None = None,
         now: Callable[[], datetime] | None = None,
         busy_timeout: float = 5.0,
         lock_timeout: float = 30.0,
     ) -> None:
-        folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+        url = settings.database_url() if database_url is None else database_url
         self._now = now or system_now
         self.busy_timeout = busy_timeout
         self.lock_timeout = lock_timeout
-        backend = SQLiteBackend(folder.absolute(), now=self._now,
-                                busy_timeout=busy_timeout, lock_timeout=lock_timeout)
-        self.data_dir = backend.data_dir
-        self.path = backend.path
-        self._backend: ProgressBackend = backend
+        self.data_dir: Path | None = None
+        self.path: Path | None = None
+        backend: ProgressBackend
+        if url:
+            backend = PostgresBackend(url, clock=now, retry_timeout=lock_timeout)
+        else:
+            folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+            backend = SQLiteBackend(folder.absolute(), now=self._now,
+                                    busy_timeout=busy_timeout, lock_timeout=lock_timeout)
+            self.data_dir, self.path = backend.data_dir, backend.path
+        self._backend = backend
+        # Where the progress lives, for messages: a file, or a URL without its password.
+        self.location = backend.location
         # The backend's own list: a store moved aside later still shows up here.
         self.warnings: list[str] = backend.warnings
 

@@ -1,0 +1,538 @@
+"""The progress backend for a room served by several machines: PostgreSQL (psycopg 3).
+
+``PostgresBackend`` keeps the SQLite backend's four tables (``meta``, ``learners``,
+``progress``, ``events``) with the same columns and rules, in native types (``timestamptz``,
+``double precision``, an identity column for event ids). Chosen by ``ProgressStore`` when
+``WORKSHOP_DATABASE_URL=postgresql://…`` is set.
+
+- **Time.** Stored times come from the database's clock (``clock_timestamp()``), read
+  inside the write transaction: the app machines' clocks disagree by milliseconds to
+  seconds, the database server's clock is the one truth they share. A clock may be
+  injected (tests), as with SQLite.
+- **Order.** Every write takes one transaction-scoped advisory lock before it reads the
+  clock, so writes commit one at a time, as SQLite's ``BEGIN IMMEDIATE`` makes them:
+  stored times and event ids follow commit order, and a room view reading
+  ``events_since`` never misses a write that committed late. A write holds the lock for
+  two round trips and its commit (about a millisecond on one network).
+- **Exact counters.** One ``INSERT … ON CONFLICT … DO UPDATE`` adds the counters and
+  applies the outcome rule to the row it has locked (``ProgressChange.outcome_after`` is a
+  pure function of four possible outcomes, so it is evaluated for each beforehand and the
+  database picks), so counts stay exact even without the lock.
+- **Durability.** A write returns only after ``COMMIT`` returned with
+  ``synchronous_commit`` on (switched on for the workshop's sessions if the server has it
+  off): an acknowledged write survives ``kill -9`` of the app or a crash of the server.
+- **Retries.** Serialization failures, deadlocks, a restarting server and lost connections
+  are retried with jitter until ``retry_timeout``. A connection lost during ``COMMIT`` is
+  settled by asking the server whether that transaction committed (``pg_xact_status``),
+  so a retry never counts a click twice.
+- **Secrets.** The password never appears in a message, ``location`` or ``repr``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import psycopg
+from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
+
+from workshop.errors import ProgressStoreError
+from workshop.progress.model import (
+    ATTEMPT_FAILED,
+    ATTEMPT_PASSED,
+    HINT,
+    OUTCOMES,
+    REVEAL,
+    SCHEMA_VERSION,
+    CheckProgress,
+    Event,
+    Learner,
+    LearnerExport,
+    ProgressChange,
+    utc,
+)
+from workshop.settings import DATABASE_URL_ENV
+
+_T = TypeVar("_T")
+
+# Idle connections kept for reuse (opening one costs a few round trips and a fork on the
+# server); more threads than this at once simply open more.
+_POOL_SIZE = 8
+# Keys of the transaction-scoped advisory locks: one serialises writes, one schema setup.
+_WRITE_LOCK = 0x57_4B_53_50_01
+_SCHEMA_LOCK = 0x57_4B_53_50_02
+# SQLSTATEs worth retrying: connection exceptions (08…), serialization failure, deadlock,
+# server shutting down, starting or ending idle sessions (57P0x), too many connections.
+_RETRY_STATES = ("08", "40001", "40P01", "57P0", "53300")
+_APPLICATION = "reproducible-ml-workshop"
+_RECORDING = {ATTEMPT_PASSED: "record an attempt", ATTEMPT_FAILED: "record an attempt",
+              HINT: "record a hint", REVEAL: "record a reveal"}
+
+_TABLES = ("meta", "learners", "progress", "events")
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS meta (
+        key text PRIMARY KEY,
+        value text NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS learners (
+        code text PRIMARY KEY,
+        display_name text,
+        created_at timestamptz NOT NULL,
+        last_seen timestamptz NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS progress (
+        learner_code text NOT NULL REFERENCES learners(code),
+        stage_id text NOT NULL,
+        check_id text NOT NULL,
+        outcome text NOT NULL
+            CHECK (outcome IN ('passed', 'failed', 'not_attempted', 'revealed')),
+        attempts integer NOT NULL DEFAULT 0,
+        hints_used integer NOT NULL DEFAULT 0,
+        seconds double precision NOT NULL DEFAULT 0,
+        first_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (learner_code, check_id))""",
+    """CREATE TABLE IF NOT EXISTS events (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        learner_code text NOT NULL REFERENCES learners(code),
+        stage_id text NOT NULL,
+        check_id text NOT NULL,
+        kind text NOT NULL
+            CHECK (kind IN ('attempt_passed', 'attempt_failed', 'hint', 'reveal')),
+        at timestamptz NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS events_at ON events (at)",
+    "CREATE INDEX IF NOT EXISTS events_learner_check ON events (learner_code, check_id)",
+)
+
+# Simple-query protocol (no parameters), so BEGIN and the lock are one round trip.
+_BEGIN_WRITE = (f"BEGIN; SELECT pg_current_xact_id()::text, clock_timestamp() "
+                f"FROM pg_advisory_xact_lock({_WRITE_LOCK})")
+# Texts sort bytewise ("C"), as SQLite sorts them, whatever the database's collation.
+_LEARNER_COLUMNS = "SELECT code, display_name, created_at, last_seen FROM learners "
+_PROGRESS_COLUMNS = (
+    "SELECT learner_code, stage_id, check_id, outcome, attempts, hints_used, "
+    "seconds, first_at, updated_at FROM progress "
+)
+_PROGRESS_ORDER = 'ORDER BY first_at, check_id COLLATE "C"'
+_EVENT_COLUMNS = "SELECT id, learner_code, stage_id, check_id, kind, at FROM events "
+_SEEN = (
+    "INSERT INTO learners (code, display_name, created_at, last_seen) "
+    "VALUES (%(code)s, NULL, %(at)s, %(at)s) "
+    "ON CONFLICT (code) DO UPDATE SET last_seen = excluded.last_seen"
+)
+# One statement: register the learner, upsert the check's row, log the event. Both child
+# rows select from ``seen``, so the learner row exists before they are inserted.
+_RECORD = f"""
+WITH seen AS ({_SEEN} RETURNING code),
+stored AS (
+    INSERT INTO progress AS p (learner_code, stage_id, check_id, outcome, attempts,
+                               hints_used, seconds, first_at, updated_at)
+    SELECT code, %(stage)s, %(check)s, %(after_not_attempted)s, %(attempts)s, %(hints)s,
+           %(seconds)s, %(at)s, %(at)s FROM seen
+    ON CONFLICT (learner_code, check_id) DO UPDATE SET
+        stage_id = excluded.stage_id,
+        outcome = CASE p.outcome WHEN 'passed' THEN %(after_passed)s
+                                 WHEN 'failed' THEN %(after_failed)s
+                                 WHEN 'revealed' THEN %(after_revealed)s
+                                 ELSE %(after_not_attempted)s END,
+        attempts = p.attempts + excluded.attempts,
+        hints_used = p.hints_used + excluded.hints_used,
+        seconds = p.seconds + excluded.seconds,
+        updated_at = excluded.updated_at
+    RETURNING learner_code, stage_id, check_id, outcome, attempts, hints_used, seconds,
+              first_at, updated_at),
+logged AS (
+    INSERT INTO events (learner_code, stage_id, check_id, kind, at)
+    SELECT code, %(stage)s, %(check)s, %(kind)s, %(at)s FROM seen)
+SELECT * FROM stored
+"""
+
+
+def _moment(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _learner_row(row: tuple) -> Learner:
+    code, name, created_at, last_seen = row
+    return Learner(code, name, _moment(created_at), _moment(last_seen))
+
+
+def _progress_row(row: tuple) -> CheckProgress:
+    (code, stage_id, check_id, outcome, attempts, hints, seconds, first_at,
+     updated_at) = row
+    return CheckProgress(code, stage_id, check_id, outcome, attempts, hints,
+                         float(seconds), _moment(updated_at), _moment(first_at))
+
+
+def _event_row(row: tuple) -> Event:
+    event_id, code, stage_id, check_id, kind, at = row
+    return Event(event_id, code, stage_id, check_id, kind, _moment(at))
+
+
+def _retryable(exc: psycopg.Error) -> bool:
+    state = exc.sqlstate
+    if state is None:  # raised by libpq itself: connection refused, lost, timed out
+        return isinstance(exc, psycopg.OperationalError)
+    return state.startswith(_RETRY_STATES)
+
+
+def _unreachable(exc: psycopg.Error) -> bool:
+    state = exc.sqlstate
+    return state is None or state.startswith(("08", "57P"))
+
+
+def _close(conn: psycopg.Connection) -> None:
+    # After any failure a connection is not trusted again; closing it rolls back.
+    try:
+        conn.close()
+    except psycopg.Error:
+        pass
+
+
+class _Pool:
+    """Idle connections for reuse, each lent to one thread at a time."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection]) -> None:
+        self._connect = connect
+        self._idle: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+
+    def borrow(self) -> psycopg.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._connect()
+
+    def give_back(self, conn: psycopg.Connection) -> None:
+        if conn.closed or conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            _close(conn)
+            return
+        with self._lock:
+            if len(self._idle) < _POOL_SIZE:
+                self._idle.append(conn)
+                return
+        _close(conn)
+
+    def clear(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            _close(conn)
+
+
+def _parse_url(url: str) -> dict[str, str]:
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.Error:
+        params = None
+    ports = str((params or {}).get("port") or "5432").split(",")
+    if (not url.startswith(("postgresql://", "postgres://")) or params is None
+            or not all(port.isdigit() and 0 < int(port) < 65536 for port in ports)):
+        # The text is not repeated: it may hold a password.
+        raise ProgressStoreError(
+            f"Expected {DATABASE_URL_ENV} to be a PostgreSQL URL like "
+            "postgresql://user:password@host:5432/workshop, but it is not one (not shown: "
+            "it may hold a password). Fix the variable, or unset it to use SQLite."
+        )
+    return {key: str(value) for key, value in params.items() if value is not None}
+
+
+class PostgresBackend:
+    """Progress in a PostgreSQL database; implements ``ProgressBackend``.
+
+    Args:
+        url: ``postgresql://user:password@host:port/database``; the database must exist
+            and the user may create tables in it (the tables are created on first use).
+        clock: where stored times come from; ``None`` (the default) is the database's
+            own clock, the one every app machine shares. Tests inject one.
+        retry_timeout: total seconds to keep retrying a write or read that failed for a
+            passing reason (server restarting, connection lost, serialization failure)
+            before giving up with ``ProgressStoreError`` (never silently).
+        connect_timeout: seconds to wait for one connection to open.
+
+    Raises:
+        ProgressStoreError: the URL is not a PostgreSQL URL, the server cannot be reached
+            within ``retry_timeout``, the database holds other tables of the same names,
+            or it was written by a newer version of the workshop (left untouched).
+    """
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None,
+                 retry_timeout: float = 30.0, connect_timeout: float = 5.0) -> None:
+        params = _parse_url(url)
+        self._url = url
+        self._password = params.get("password", "")
+        host = params.get("host") or params.get("hostaddr") or "localhost"
+        self.where = f"{host}:{params.get('port', '5432')}/{params.get('dbname', '')}"
+        user = f"{params['user']}@" if params.get("user") else ""
+        self.location = f"postgresql://{user}{self.where}"
+        self.warnings: list[str] = []
+        self._clock = clock
+        self.retry_timeout = retry_timeout
+        self.connect_timeout = connect_timeout
+        self._pool = _Pool(self._connect)
+        self._run(self._set_up, "set up the tables")
+
+    def __repr__(self) -> str:
+        return f"PostgresBackend({self.location!r})"
+
+    # -- connections, transactions, retries ------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection:
+        conn = psycopg.connect(self._url, autocommit=True, application_name=_APPLICATION,
+                               connect_timeout=max(1, round(self.connect_timeout)))
+        try:
+            # "off" could lose the last acknowledged writes in a server crash; every other
+            # value (on, local, remote_write, remote_apply) keeps them.
+            if conn.execute("SHOW synchronous_commit").fetchone()[0] == "off":
+                conn.execute("SET synchronous_commit = on")
+        except BaseException:
+            _close(conn)
+            raise
+        return conn
+
+    def _hide(self, text: object) -> str:
+        text = str(text).strip()
+        return text.replace(self._password, "***") if self._password else text
+
+    def _error(self, what: str, exc: psycopg.Error) -> ProgressStoreError:
+        detail = self._hide(exc) or type(exc).__name__
+        if _unreachable(exc):
+            return ProgressStoreError(
+                f"Expected to {what}, but cannot reach PostgreSQL at {self.where} "
+                f"(password hidden): {detail}. Nothing was saved; check that the server "
+                f"is running and reachable from this machine, and that {DATABASE_URL_ENV} "
+                "names it (postgresql://user:password@host:port/database)."
+            )
+        return ProgressStoreError(
+            f"Expected to {what} in PostgreSQL at {self.where} (password hidden), but it "
+            f"said: {detail}. Nothing was saved; check that the user in "
+            f"{DATABASE_URL_ENV} may create, read and write tables in that database."
+        )
+
+    def _retrying(self, attempt: Callable[[], _T], what: str) -> _T:
+        """Run ``attempt`` until it stops failing for a passing reason or time runs out."""
+        deadline = time.monotonic() + self.retry_timeout
+        delay = 0.01
+        while True:
+            try:
+                return attempt()
+            except psycopg.Error as exc:
+                remaining = deadline - time.monotonic()
+                if not _retryable(exc) or remaining <= 0:
+                    raise self._error(what, exc) from None
+                if _unreachable(exc):
+                    self._pool.clear()  # the idle ones most likely died with it
+                # Jitter so the sessions that collided do not retry in lockstep.
+                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+                delay = min(delay * 2, 0.5)
+
+    def _run(self, work: Callable[[psycopg.Connection], _T], what: str,
+             begin: str | None = None) -> _T:
+        """Run ``work(conn)`` on a pooled connection (in ``begin`` … COMMIT if given)."""
+
+        def attempt() -> _T:
+            conn = self._pool.borrow()
+            try:
+                if begin:
+                    conn.execute(begin)
+                result = work(conn)
+                if begin:
+                    conn.execute("COMMIT")
+            except BaseException:
+                _close(conn)
+                raise
+            self._pool.give_back(conn)
+            return result
+
+        return self._retrying(attempt, what)
+
+    def _write(self, work: Callable[[psycopg.Connection, datetime], _T], what: str) -> _T:
+        """Run ``work(conn, at)`` in one write transaction, ``at`` read under the lock."""
+
+        def attempt() -> _T:
+            conn = self._pool.borrow()
+            try:
+                cursor = conn.execute(_BEGIN_WRITE)
+                cursor.nextset()
+                xid, server_now = cursor.fetchone()
+                result = work(conn, utc(server_now if self._clock is None else self._clock()))
+            except BaseException:
+                _close(conn)
+                raise
+            self._commit(conn, xid)
+            self._pool.give_back(conn)
+            return result
+
+        return self._retrying(attempt, what)
+
+    def _commit(self, conn: psycopg.Connection, xid: str) -> None:
+        """COMMIT; if the connection is lost meanwhile, ask whether it committed anyway."""
+        try:
+            conn.execute("COMMIT")
+        except psycopg.OperationalError:
+            _close(conn)
+            if self._committed(xid):
+                return  # saved; only the answer was lost (a retry would count it twice)
+            raise  # not saved: retried as a whole
+        except BaseException:
+            _close(conn)
+            raise
+
+    def _committed(self, xid: str) -> bool:
+        """Whether transaction ``xid`` committed, asked on a fresh connection."""
+        deadline = time.monotonic() + self.retry_timeout
+        while True:
+            try:
+                status = self._run(
+                    lambda conn: conn.execute("SELECT pg_xact_status(%s::xid8)",
+                                              (xid,)).fetchone()[0],
+                    "check whether a write was saved")
+            except ProgressStoreError as error:
+                raise ProgressStoreError(
+                    f"The connection to PostgreSQL at {self.where} was lost while a write "
+                    f"was committing, and whether it was saved cannot be told: {error}"
+                ) from None
+            if status != "in progress" or time.monotonic() > deadline:
+                return status == "committed"
+            time.sleep(0.05)
+
+    def _set_up(self, conn: psycopg.Connection) -> None:
+        """Create the tables and the version row once; refuse a newer or foreign schema."""
+        conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+        tables = {row[0] for row in conn.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+            (list(_TABLES),))}
+        if "meta" in tables:
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row and row[0].isdigit() else None
+            if version is None or version > SCHEMA_VERSION:
+                raise self._foreign(f"schema version {row[0] if row else 'missing'}")
+            if version == SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                return
+        elif tables:
+            raise self._foreign(f"tables {', '.join(sorted(tables))} but no meta table")
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s) "
+                     "ON CONFLICT (key) DO NOTHING", (str(SCHEMA_VERSION),))
+        conn.execute("COMMIT")
+
+    def _foreign(self, found: str) -> ProgressStoreError:
+        return ProgressStoreError(
+            f"The progress database {self.location} has {found}, but this version of the "
+            f"workshop only knows schema version {SCHEMA_VERSION}. It was left untouched. "
+            "Update the workshop app on every machine, or set "
+            f"{DATABASE_URL_ENV} to another (empty) database."
+        )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def add_learner(self, code: str, display_name: str | None) -> Learner | None:
+        """Insert a new learner; ``None`` (nothing written) if the code is taken."""
+
+        def work(conn: psycopg.Connection, at: datetime) -> Learner | None:
+            row = conn.execute(
+                "INSERT INTO learners (code, display_name, created_at, last_seen) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (code) DO NOTHING RETURNING code",
+                (code, display_name, at, at)).fetchone()
+            return None if row is None else Learner(code, display_name, at, at)
+
+        return self._write(work, "create a learner")
+
+    def set_display_name(self, code: str, display_name: str | None) -> None:
+        """Set a learner's display name, registering the code if it is unknown."""
+        self._write(lambda conn, at: conn.execute(
+            "INSERT INTO learners (code, display_name, created_at, last_seen) "
+            "VALUES (%(code)s, %(name)s, %(at)s, %(at)s) ON CONFLICT (code) DO UPDATE "
+            "SET last_seen = excluded.last_seen, display_name = excluded.display_name",
+            {"code": code, "at": at, "name": display_name}), "save the display name")
+
+    def touch(self, code: str) -> None:
+        """Mark the learner as seen now, registering the code if it is unknown."""
+        self._write(lambda conn, at: conn.execute(_SEEN, {"code": code, "at": at}),
+                    "mark the learner as seen")
+
+    def record(self, change: ProgressChange) -> CheckProgress:
+        """Apply one change to a check and log its event; returns the stored row.
+
+        ``change.outcome_after`` is evaluated for each of the four outcomes beforehand and
+        the database applies the one for the outcome it finds on the locked row.
+        """
+        parameters = {f"after_{outcome}": change.outcome_after(outcome)
+                      for outcome in OUTCOMES}
+        parameters.update(code=change.learner_code, stage=change.stage_id,
+                          check=change.check_id, kind=change.kind,
+                          attempts=change.attempts, hints=change.hints_used,
+                          seconds=change.seconds)
+
+        def work(conn: psycopg.Connection, at: datetime) -> CheckProgress:
+            return _progress_row(conn.execute(_RECORD, {**parameters, "at": at}).fetchone())
+
+        return self._write(work, _RECORDING[change.kind])
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def _rows(self, sql: str, parameters: tuple, what: str) -> list[tuple]:
+        return self._run(lambda conn: conn.execute(sql, parameters).fetchall(), what)
+
+    def learner(self, code: str) -> Learner | None:
+        """The learner with this canonical code, or ``None``."""
+        rows = self._rows(_LEARNER_COLUMNS + "WHERE code = %s", (code,), "read a learner")
+        return _learner_row(rows[0]) if rows else None
+
+    def progress_for(self, code: str) -> list[CheckProgress]:
+        """One learner's progress rows, in the order they were first touched."""
+        rows = self._rows(_PROGRESS_COLUMNS + "WHERE learner_code = %s " + _PROGRESS_ORDER,
+                          (code,), "read progress")
+        return [_progress_row(row) for row in rows]
+
+    def all_learners(self) -> list[Learner]:
+        """Every learner, oldest first."""
+        rows = self._rows(_LEARNER_COLUMNS + 'ORDER BY created_at, code COLLATE "C"', (),
+                          "read learners")
+        return [_learner_row(row) for row in rows]
+
+    def all_progress(self) -> list[CheckProgress]:
+        """Every progress row, by learner, then in the order first touched."""
+        rows = self._rows(_PROGRESS_COLUMNS + 'ORDER BY learner_code COLLATE "C", first_at, '
+                          'check_id COLLATE "C"', (), "read progress")
+        return [_progress_row(row) for row in rows]
+
+    def events_since(self, since: datetime | None) -> list[Event]:
+        """Events at or after ``since`` (all if ``None``), oldest first."""
+        if since is None:
+            rows = self._rows(_EVENT_COLUMNS + "ORDER BY at, id", (), "read events")
+        else:
+            rows = self._rows(_EVENT_COLUMNS + "WHERE at >= %s ORDER BY at, id",
+                              (utc(since),), "read events")
+        return [_event_row(row) for row in rows]
+
+    def export(self, code: str) -> LearnerExport:
+        """One learner's row, progress and events, read in one snapshot."""
+
+        def work(conn: psycopg.Connection) -> LearnerExport:
+            learner = conn.execute(_LEARNER_COLUMNS + "WHERE code = %s", (code,)).fetchone()
+            progress = conn.execute(
+                _PROGRESS_COLUMNS + "WHERE learner_code = %s " + _PROGRESS_ORDER, (code,)
+            ).fetchall()
+            events = conn.execute(
+                _EVENT_COLUMNS + "WHERE learner_code = %s ORDER BY at, id", (code,)
+            ).fetchall()
+            return LearnerExport(
+                None if learner is None else _learner_row(learner),
+                [_progress_row(row) for row in progress],
+                [_event_row(row) for row in events],
+            )
+
+        return self._run(work, "export progress",
+                         begin="BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def close(self) -> None:
+        """Close the idle connections (optional; the backend stays usable)."""
+        self._pool.clear()
