@@ -207,3 +207,91 @@ def test_a_broken_welcome_md_is_a_warning_and_the_course_title_stands_in(lessons
         "lessons/welcome.md", "line 2", "warning")
     assert problem.message.startswith("malformed TOML")
     assert load_course(lessons).welcome == Welcome("Fixture course")
+
+
+# ------------------------------------------------------------- every problem, one run
+
+
+def test_one_run_reports_every_independent_problem_in_a_check_and_across_files(lessons):
+    """A team lead fixing a broken course sees every problem at once: an unknown kind does
+    not hide the same check's options or tolerance, a stage id with a problem does not hide
+    its folder's lesson or throw the agenda sums off, and course.toml's own problems do
+    not hide the lessons'. One run, one list — not three rounds of fix and re-run."""
+    # One check: an unknown kind, a repeated option key and a tolerance that is text.
+    edit(lessons, INTRO_CHECKS, 'kind = "single_choice"',
+         'kind = "single"\ntolerance = "zero"')
+    edit(lessons, INTRO_CHECKS, 'key = "faster"', 'key = "seed"')
+    # Another check: no hints and a reference naming no source.
+    edit(lessons, INTRO_CHECKS, 'hints = ["Two of them.", "One is about randomness, one about '
+         'ordering."]\n', "")
+    edit(lessons, INTRO_CHECKS, 'references = ["See [beta-docs] on randomness."]',
+         'references = ["A blog post"]')
+    # A third: a tolerance of the wrong type and a compute function that does not exist.
+    edit(lessons, PRACTICE_CHECKS, "tolerance = 0.5", 'tolerance = "0.5"')
+    edit(lessons, PRACTICE_CHECKS, f"{FIXTURE_MODULE}:mean_of_sample",
+         f"{FIXTURE_MODULE}:mean_of_sampel")
+    # The lessons: an uncited figure, a misspelt section.
+    edit(lessons, "01-practice/lesson.md", "Seed the shuffle.", "Seed it: 12.5% faster.")
+    edit(lessons, INTRO_LESSON, "## The fix", "## The Fix")
+    # course.toml: an agenda that does not add up, a stage id that cannot be a URL path.
+    edit(lessons, COURSE, "teaching = 4, exercise = 6", "teaching = 4, exercise = 9")
+    edit(lessons, COURSE, 'id = "practice"', 'id = "Practice"')
+
+    problems = validate_course(lessons)
+    found = [(p.file.removeprefix("lessons/"), p.location, p.message) for p in problems
+             if p.is_error]
+    expected = [
+        (INTRO_CHECKS, 'check "intro-single", kind', "unknown kind 'single'"),
+        (INTRO_CHECKS, 'check "intro-single", tolerance', "'tolerance' must be a number >= 0"),
+        (INTRO_CHECKS, 'option "seed", key', "duplicate option key 'seed'"),
+        (INTRO_CHECKS, 'check "intro-multiple", hints', "missing 'hints'"),
+        (INTRO_CHECKS, 'check "intro-multiple", references[0]', "names no source"),
+        (PRACTICE_CHECKS, 'check "practice-predict", tolerance', "found '0.5'"),
+        (PRACTICE_CHECKS, 'check "practice-predict", compute', "'mean_of_sampel'"),
+        ("01-practice/lesson.md", "line 19", "the figure 12.5% has no [source-id] citation"),
+        (INTRO_LESSON, "body", "missing section '## The fix'"),
+        (COURSE, 'agenda "short", minutes', "stages take 23 min + buffer_minutes 0 = 23 min"),
+        (COURSE, 'stage "Practice", id', "stage id 'Practice' cannot be a URL path"),
+    ]
+    for file, location, message in expected:
+        assert any(f == file and location in where and message in text
+                   for f, where, text in found), (file, location, message, found)
+    assert len(found) == len(expected), "\n".join(map(str, found))
+    assert [p for p in problems if not p.is_error] == [], "no spurious warnings"
+
+
+def test_a_broken_course_toml_does_not_hide_the_lessons(lessons):
+    """course.toml that does not parse is one problem; every lesson folder is still read."""
+    edit(lessons, COURSE, "minutes = 20", "minutes = = 20")
+    edit(lessons, INTRO_CHECKS, 'answer = "seed"', 'answer = "seeds"')
+    edit(lessons, "01-practice/lesson.md", "Seed the shuffle.", "Seed it: 12.5% faster.")
+    messages = [p.message for p in errors_of(lessons)]
+    assert len(messages) == 3, messages
+    assert messages[0].startswith("malformed TOML")
+    assert any("'seeds' is not among the options" in m for m in messages)
+    assert any("the figure 12.5%" in m for m in messages)
+    with pytest.raises(ContentError):
+        load_course(lessons)
+
+
+def test_an_agenda_with_a_problem_does_not_make_every_stage_name_an_unknown_agenda(lessons):
+    """An agenda missing its title is one problem, not one more per stage."""
+    edit(lessons, COURSE, 'title = "20-minute session"\n', "")
+    [problem] = errors_of(lessons)
+    assert problem.message == "missing 'title'" and 'agenda "short"' in problem.location
+
+
+def test_a_stage_whose_id_has_a_problem_still_counts_and_is_read(lessons):
+    """A duplicate stage id is reported once: its minutes still count in the agendas and
+    its folder is still read (and not reported as unlisted)."""
+    edit(lessons, COURSE, 'id = "practice"', 'id = "intro"')
+    problems = validate_course(lessons)
+    assert [(p.severity, p.message) for p in problems] == [
+        ("error", "duplicate stage id 'intro'")]
+
+
+def test_folders_starting_with_an_underscore_are_not_lessons(lessons):
+    """A template or a draft folder named _something is not reported and not shown."""
+    shutil.copytree(lessons / "01-practice", lessons / "_template")
+    assert validate_course(lessons) == []
+    assert [stage.folder for stage in load_course(lessons).stages] == ["00-intro", "01-practice"]

@@ -69,12 +69,15 @@ def _read_check(ctx: Context, where: Where, item: dict, stage_id: str) -> Check 
             if name in item and kind not in allowed:
                 where.add(name, f"{name!r} is not used by {kind} checks",
                           f"remove it (it is used by: {', '.join(sorted(allowed))})", WARNING)
+    # An unknown kind does not hide the rest: options, tolerance, compute and grader are
+    # still checked where the check has them (only the kind's own rules need the kind).
     options, option_wheres = _read_options(ctx, where, item, kind)
     answer = read_answer(where, item, kind, options, option_wheres)
     tolerance = _read_tolerance(where, item, kind)
     compute = (_read_function(ctx, where, item, "compute")
-               if kind == kinds.PREDICT_THEN_RUN else None)
-    grader = _read_function(ctx, where, item, "grader") if kind == kinds.HANDS_ON else None
+               if _uses(item, kind, "compute", kinds.PREDICT_THEN_RUN) else None)
+    grader = (_read_function(ctx, where, item, "grader")
+              if _uses(item, kind, "grader", kinds.HANDS_ON) else None)
     if ctx.error_count > before or None in (*values.values(), answer):
         return None
     return Check(values["id"], stage_id, kind, values["prompt"], options or (), answer,
@@ -82,12 +85,18 @@ def _read_check(ctx: Context, where: Where, item: dict, stage_id: str) -> Check 
                  values["references"], compute, grader)
 
 
+def _uses(item: dict, kind: str | None, name: str, owner: str) -> bool:
+    """Whether to check field ``name``: its kind uses it, or the kind is unknown and it is there."""
+    return kind == owner or (kind is None and name in item)
+
+
 def _read_options(ctx: Context, where: Where, item: dict,
                   kind: str | None) -> tuple[tuple[Option, ...], dict[str, Where]]:
+    """The check's options; with an unknown kind, those it has (their count unchecked)."""
     raw = schema.items(where, item, CHECK, "options")
-    if kind not in kinds.OPTION_KINDS:
+    if kind is not None and kind not in kinds.OPTION_KINDS:
         return (), {}
-    minimum = MIN_OPTIONS[kind]
+    minimum = MIN_OPTIONS.get(kind, 0)
     if len(raw) < minimum:
         where.add("options", f"{kind} checks need at least {minimum} [[check.options]], "
                   f"found {len(raw)}",
@@ -113,11 +122,14 @@ def _read_options(ctx: Context, where: Where, item: dict,
 
 
 def _read_tolerance(where: Where, item: dict, kind: str | None) -> float | None:
-    if kind not in kinds.NUMERIC_KINDS:
+    """The tolerance of a numeric kind; with an unknown kind, checked only when present."""
+    if kind is not None and kind not in kinds.NUMERIC_KINDS:
         return None
     raw = item.get("tolerance")
     tolerance = schema.get_number(raw)
     if raw is None:
+        if kind is None:
+            return None
         where.add("tolerance", f"missing 'tolerance' ({kind} checks accept answers within it)",
                   "add tolerance = <number >= 0>, e.g. tolerance = 0.05")
     elif tolerance is None or tolerance < 0:

@@ -85,29 +85,45 @@ def read_course_file(ctx: Context) -> tuple[str | None, list[Agenda], list[Stage
         ctx: the run.
 
     Returns:
-        ``(title, agendas, stages)`` (parts with problems left out), or None when the file
-        cannot be read or parsed.
+        ``(title, agendas, stages)`` (parts with problems left out). When the file cannot be
+        read or parsed (recorded), ``(None, [], stages)`` with one stage per lesson folder
+        on disk, so each of them is still checked in the same run; None when there is no
+        lesson folder either.
     """
     read = _read_toml(ctx, COURSE_FILE, "course.toml (the course's order and timings)",
                       "create lessons/course.toml with a title, [[agenda]] and [[stage]] "
                       "tables (see lessons/README.md)")
     if read is None:
-        return None
+        specs = _specs_from_folders(ctx)
+        return (None, [], specs) if specs else None
     path, lines, data = read
     top = top_where(ctx, path, lines)
     title = schema.read(top, data, COURSE)["title"]
-    agendas, agenda_wheres = _read_agendas(
+    agendas, agenda_wheres, agenda_ids = _read_agendas(
         ctx, path, lines, schema.items(top, data, COURSE, "agenda"))
     specs = _read_stages(ctx, path, lines, schema.items(top, data, COURSE, "stage"),
-                         [agenda.id for agenda in agendas])
+                         agenda_ids)
     lint.stage_numbers(specs)
     lint.agenda_minutes(agendas, specs, agenda_wheres)
     return title, agendas, specs
 
 
+def _specs_from_folders(ctx: Context) -> list[StageSpec]:
+    """One stand-in stage per lesson folder on disk, for when course.toml cannot be read."""
+    where = Where(ctx, ctx.lessons_dir / COURSE_FILE)
+    return [StageSpec(folder.name, None, None, None, folder.name, {}, where)
+            for folder in lint.lesson_folders(ctx.lessons_dir)]
+
+
 def _read_agendas(ctx: Context, path: Path, lines: tuple[str, ...], items: list[dict]):
+    """The agendas without problems, their places, and every usable agenda id.
+
+    An agenda with a problem in another field keeps its id in the last list, so the stages'
+    ``minutes.<id>`` lines are not reported as naming an unknown agenda as well.
+    """
     agendas: list[Agenda] = []
     wheres: dict[str, Where] = {}
+    ids: list[str] = []
     for _, item, where in each_item(ctx, path, lines, "agenda", items):
         values = schema.read(where, item, AGENDA)
         agenda_id = values["id"]
@@ -115,14 +131,16 @@ def _read_agendas(ctx: Context, path: Path, lines: tuple[str, ...], items: list[
             where.add("id", f"agenda id {agenda_id!r} is not a simple id",
                       "use lowercase letters, digits and '-', e.g. tutorial")
             continue
-        if agenda_id is not None and agenda_id in wheres:
+        if agenda_id is not None and agenda_id in ids:
             where.add("id", f"duplicate agenda id {agenda_id!r}", "give every agenda its own id")
             continue
+        if agenda_id is not None:
+            ids.append(agenda_id)
         agenda = schema.build(Agenda, values)
         if agenda is not None:
             agendas.append(agenda)
             wheres[agenda_id] = where
-    return agendas, wheres
+    return agendas, wheres, ids
 
 
 def _read_stages(ctx: Context, path: Path, lines: tuple[str, ...], items: list[dict],
@@ -130,16 +148,18 @@ def _read_stages(ctx: Context, path: Path, lines: tuple[str, ...], items: list[d
     specs: list[StageSpec] = []
     seen_ids: set = set()
     seen_folders: set = set()
-    for _, item, where in each_item(ctx, path, lines, "stage", items):
+    for index, item, where in each_item(ctx, path, lines, "stage", items):
         values = schema.read(where, item, STAGE)
         stage_id = _unique_stage_id(where, values["id"], seen_ids)
         folder = _unique_folder(where, values["folder"], seen_folders)
         seen_ids.add(stage_id)
         seen_folders.add(folder)
         minutes = _read_stage_minutes(where, item, agenda_ids)
-        if stage_id is not None:
-            specs.append(StageSpec(stage_id, values["number"], values["title"],
-                                   values["nav_title"], folder, minutes, where))
+        # A stage whose id has a problem (recorded) is kept under a stand-in name: its folder
+        # is still read and its minutes still count towards the agendas' sums.
+        name = stage_id if stage_id is not None else values["id"] or folder or f"#{index + 1}"
+        specs.append(StageSpec(name, values["number"], values["title"],
+                               values["nav_title"], folder, minutes, where))
     return specs
 
 

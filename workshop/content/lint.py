@@ -170,11 +170,20 @@ def agenda_minutes(agendas, specs, agenda_wheres: dict[str, Where]) -> None:
             )
 
 
+def lesson_folders(lessons_dir: Path) -> list[Path]:
+    """The folders directly inside ``lessons_dir`` that hold a lesson or checks, by name.
+
+    Folders whose names start with ``.`` or ``_`` (drafts, ``_template``) are not lessons.
+    """
+    return [entry for entry in sorted(lessons_dir.iterdir())
+            if entry.is_dir() and not entry.name.startswith((".", "_"))
+            and ((entry / LESSON_FILE).exists() or (entry / CHECKS_FILE).exists())]
+
+
 def unlisted_folders(ctx: Context, listed: set[str]) -> None:
     """A warning for each folder holding a lesson or checks that course.toml does not list."""
-    for entry in sorted(ctx.lessons_dir.iterdir()):
-        if (entry.is_dir() and entry.name not in listed and not entry.name.startswith((".", "_"))
-                and ((entry / LESSON_FILE).exists() or (entry / CHECKS_FILE).exists())):
+    for entry in lesson_folders(ctx.lessons_dir):
+        if entry.name not in listed:
             ctx.add(f"{ctx.rel(entry)}/", "folder",
                     "this lesson folder is not listed in course.toml, so the app does not "
                     "show it",
