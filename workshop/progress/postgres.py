@@ -1,35 +1,30 @@
 """The progress backend for a room served by several machines: PostgreSQL (psycopg 3).
 
-``PostgresBackend`` keeps the SQLite backend's four tables (``meta``, ``learners``,
-``progress``, ``events``) with the same columns and rules, in native types (``timestamptz``,
-``double precision``, an identity column for event ids). Chosen by ``ProgressStore`` when
+``PostgresBackend`` keeps the SQLite backend's tables (``meta``, ``learners``, ``progress``,
+``events``; same columns, same rules) in native types; ``ProgressStore`` chooses it when
 ``WORKSHOP_DATABASE_URL=postgresql://…`` is set.
 
-- **Time.** Stored times come from the database's clock (``clock_timestamp()``), read
-  inside the write transaction: the app machines' clocks disagree by milliseconds to
-  seconds, the database server's clock is the one truth they share. A clock may be
-  injected (tests), as with SQLite.
-- **Order.** Every write takes one transaction-scoped advisory lock before it reads the
-  clock, so writes commit one at a time, as SQLite's ``BEGIN IMMEDIATE`` makes them:
+- **Time** comes from the database's clock (``clock_timestamp()``) inside the write
+  transaction: app machines' clocks disagree, the server's is the one they all share.
+- **Order.** Each write takes one transaction-scoped advisory lock before it reads the
+  clock, so writes commit one at a time (as SQLite's ``BEGIN IMMEDIATE`` makes them):
   stored times and event ids follow commit order, and a room view reading
-  ``events_since`` never misses a write that committed late. A write holds the lock for
-  two round trips and its commit (about a millisecond on one network).
-- **Exact counters.** One ``INSERT … ON CONFLICT … DO UPDATE`` adds the counters and
-  applies the outcome rule to the row it has locked (``ProgressChange.outcome_after`` is a
-  pure function of four possible outcomes, so it is evaluated for each beforehand and the
-  database picks), so counts stay exact even without the lock.
-- **Durability.** A write returns only after ``COMMIT`` returned with
-  ``synchronous_commit`` on (switched on for the workshop's sessions if the server has it
-  off): an acknowledged write survives ``kill -9`` of the app or a crash of the server.
+  ``events_since`` never misses a late commit. The lock is held for two round trips and
+  the commit, about a millisecond on one network.
+- **Exact counters.** ``INSERT … ON CONFLICT … DO UPDATE`` adds the counters and applies
+  the outcome rule on the locked row (``outcome_after``, a pure function of four outcomes,
+  is evaluated for each beforehand), so counts stay exact even without that lock.
+- **Durability.** A write returns after ``COMMIT`` did, with ``synchronous_commit`` on
+  (switched on if the server has it off): it survives ``kill -9`` and a server crash.
 - **Retries.** Serialization failures, deadlocks, a restarting server and lost connections
-  are retried with jitter until ``retry_timeout``. A connection lost during ``COMMIT`` is
-  settled by asking the server whether that transaction committed (``pg_xact_status``),
-  so a retry never counts a click twice.
+  are retried with jitter until ``retry_timeout``; a connection lost during ``COMMIT`` is
+  settled by asking the server (``pg_xact_status``), so a click never counts twice.
 - **Secrets.** The password never appears in a message, ``location`` or ``repr``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -75,31 +70,23 @@ _RECORDING = {ATTEMPT_PASSED: "record an attempt", ATTEMPT_FAILED: "record an at
 
 _TABLES = ("meta", "learners", "progress", "events")
 _SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS meta (
-        key text PRIMARY KEY,
-        value text NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)",
     """CREATE TABLE IF NOT EXISTS learners (
-        code text PRIMARY KEY,
-        display_name text,
-        created_at timestamptz NOT NULL,
-        last_seen timestamptz NOT NULL)""",
+        code text PRIMARY KEY, display_name text,
+        created_at timestamptz NOT NULL, last_seen timestamptz NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS progress (
         learner_code text NOT NULL REFERENCES learners(code),
-        stage_id text NOT NULL,
-        check_id text NOT NULL,
+        stage_id text NOT NULL, check_id text NOT NULL,
         outcome text NOT NULL
             CHECK (outcome IN ('passed', 'failed', 'not_attempted', 'revealed')),
-        attempts integer NOT NULL DEFAULT 0,
-        hints_used integer NOT NULL DEFAULT 0,
+        attempts integer NOT NULL DEFAULT 0, hints_used integer NOT NULL DEFAULT 0,
         seconds double precision NOT NULL DEFAULT 0,
-        first_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL,
+        first_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
         PRIMARY KEY (learner_code, check_id))""",
     """CREATE TABLE IF NOT EXISTS events (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         learner_code text NOT NULL REFERENCES learners(code),
-        stage_id text NOT NULL,
-        check_id text NOT NULL,
+        stage_id text NOT NULL, check_id text NOT NULL,
         kind text NOT NULL
             CHECK (kind IN ('attempt_passed', 'attempt_failed', 'hint', 'reveal')),
         at timestamptz NOT NULL)""",
@@ -112,17 +99,13 @@ _BEGIN_WRITE = (f"BEGIN; SELECT pg_current_xact_id()::text, clock_timestamp() "
                 f"FROM pg_advisory_xact_lock({_WRITE_LOCK})")
 # Texts sort bytewise ("C"), as SQLite sorts them, whatever the database's collation.
 _LEARNER_COLUMNS = "SELECT code, display_name, created_at, last_seen FROM learners "
-_PROGRESS_COLUMNS = (
-    "SELECT learner_code, stage_id, check_id, outcome, attempts, hints_used, "
-    "seconds, first_at, updated_at FROM progress "
-)
+_PROGRESS_COLUMNS = ("SELECT learner_code, stage_id, check_id, outcome, attempts, "
+                     "hints_used, seconds, first_at, updated_at FROM progress ")
 _PROGRESS_ORDER = 'ORDER BY first_at, check_id COLLATE "C"'
 _EVENT_COLUMNS = "SELECT id, learner_code, stage_id, check_id, kind, at FROM events "
-_SEEN = (
-    "INSERT INTO learners (code, display_name, created_at, last_seen) "
-    "VALUES (%(code)s, NULL, %(at)s, %(at)s) "
-    "ON CONFLICT (code) DO UPDATE SET last_seen = excluded.last_seen"
-)
+_SEEN = ("INSERT INTO learners (code, display_name, created_at, last_seen) "
+         "VALUES (%(code)s, NULL, %(at)s, %(at)s) "
+         "ON CONFLICT (code) DO UPDATE SET last_seen = excluded.last_seen")
 # One statement: register the learner, upsert the check's row, log the event. Both child
 # rows select from ``seen``, so the learner row exists before they are inserted.
 _RECORD = f"""
@@ -135,13 +118,11 @@ stored AS (
     ON CONFLICT (learner_code, check_id) DO UPDATE SET
         stage_id = excluded.stage_id,
         outcome = CASE p.outcome WHEN 'passed' THEN %(after_passed)s
-                                 WHEN 'failed' THEN %(after_failed)s
-                                 WHEN 'revealed' THEN %(after_revealed)s
-                                 ELSE %(after_not_attempted)s END,
+            WHEN 'failed' THEN %(after_failed)s WHEN 'revealed' THEN %(after_revealed)s
+            ELSE %(after_not_attempted)s END,
         attempts = p.attempts + excluded.attempts,
         hints_used = p.hints_used + excluded.hints_used,
-        seconds = p.seconds + excluded.seconds,
-        updated_at = excluded.updated_at
+        seconds = p.seconds + excluded.seconds, updated_at = excluded.updated_at
     RETURNING learner_code, stage_id, check_id, outcome, attempts, hints_used, seconds,
               first_at, updated_at),
 logged AS (
@@ -151,25 +132,20 @@ SELECT * FROM stored
 """
 
 
-def _moment(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
 def _learner_row(row: tuple) -> Learner:
     code, name, created_at, last_seen = row
-    return Learner(code, name, _moment(created_at), _moment(last_seen))
+    return Learner(code, name, utc(created_at), utc(last_seen))
 
 
 def _progress_row(row: tuple) -> CheckProgress:
-    (code, stage_id, check_id, outcome, attempts, hints, seconds, first_at,
-     updated_at) = row
+    code, stage_id, check_id, outcome, attempts, hints, seconds, first_at, updated_at = row
     return CheckProgress(code, stage_id, check_id, outcome, attempts, hints,
-                         float(seconds), _moment(updated_at), _moment(first_at))
+                         float(seconds), utc(updated_at), utc(first_at))
 
 
 def _event_row(row: tuple) -> Event:
     event_id, code, stage_id, check_id, kind, at = row
-    return Event(event_id, code, stage_id, check_id, kind, _moment(at))
+    return Event(event_id, code, stage_id, check_id, kind, utc(at))
 
 
 def _retryable(exc: psycopg.Error) -> bool:
@@ -186,10 +162,8 @@ def _unreachable(exc: psycopg.Error) -> bool:
 
 def _close(conn: psycopg.Connection) -> None:
     # After any failure a connection is not trusted again; closing it rolls back.
-    try:
+    with contextlib.suppress(psycopg.Error):
         conn.close()
-    except psycopg.Error:
-        pass
 
 
 class _Pool:
@@ -407,8 +381,7 @@ class PostgresBackend:
             "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
             (list(_TABLES),))}
         if "meta" in tables:
-            row = conn.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             version = int(row[0]) if row and row[0].isdigit() else None
             if version is None or version > SCHEMA_VERSION:
                 raise self._foreign(f"schema version {row[0] if row else 'missing'}")
@@ -427,8 +400,8 @@ class PostgresBackend:
         return ProgressStoreError(
             f"The progress database {self.location} has {found}, but this version of the "
             f"workshop only knows schema version {SCHEMA_VERSION}. It was left untouched. "
-            "Update the workshop app on every machine, or set "
-            f"{DATABASE_URL_ENV} to another (empty) database."
+            f"Update the workshop app on every machine, or set {DATABASE_URL_ENV} to "
+            "another (empty) database."
         )
 
     # -- writes ---------------------------------------------------------------------------
@@ -467,9 +440,8 @@ class PostgresBackend:
         parameters = {f"after_{outcome}": change.outcome_after(outcome)
                       for outcome in OUTCOMES}
         parameters.update(code=change.learner_code, stage=change.stage_id,
-                          check=change.check_id, kind=change.kind,
-                          attempts=change.attempts, hints=change.hints_used,
-                          seconds=change.seconds)
+                          check=change.check_id, kind=change.kind, attempts=change.attempts,
+                          hints=change.hints_used, seconds=change.seconds)
 
         def work(conn: psycopg.Connection, at: datetime) -> CheckProgress:
             return _progress_row(conn.execute(_RECORD, {**parameters, "at": at}).fetchone())
@@ -506,11 +478,9 @@ class PostgresBackend:
 
     def events_since(self, since: datetime | None) -> list[Event]:
         """Events at or after ``since`` (all if ``None``), oldest first."""
-        if since is None:
-            rows = self._rows(_EVENT_COLUMNS + "ORDER BY at, id", (), "read events")
-        else:
-            rows = self._rows(_EVENT_COLUMNS + "WHERE at >= %s ORDER BY at, id",
-                              (utc(since),), "read events")
+        cutoff = datetime.min.replace(tzinfo=UTC) if since is None else utc(since)
+        rows = self._rows(_EVENT_COLUMNS + "WHERE at >= %s ORDER BY at, id", (cutoff,),
+                          "read events")
         return [_event_row(row) for row in rows]
 
     def export(self, code: str) -> LearnerExport:
@@ -518,12 +488,10 @@ class PostgresBackend:
 
         def work(conn: psycopg.Connection) -> LearnerExport:
             learner = conn.execute(_LEARNER_COLUMNS + "WHERE code = %s", (code,)).fetchone()
-            progress = conn.execute(
-                _PROGRESS_COLUMNS + "WHERE learner_code = %s " + _PROGRESS_ORDER, (code,)
-            ).fetchall()
-            events = conn.execute(
-                _EVENT_COLUMNS + "WHERE learner_code = %s ORDER BY at, id", (code,)
-            ).fetchall()
+            progress = conn.execute(_PROGRESS_COLUMNS + "WHERE learner_code = %s "
+                                    + _PROGRESS_ORDER, (code,)).fetchall()
+            events = conn.execute(_EVENT_COLUMNS + "WHERE learner_code = %s ORDER BY at, id",
+                                  (code,)).fetchall()
             return LearnerExport(
                 None if learner is None else _learner_row(learner),
                 [_progress_row(row) for row in progress],
