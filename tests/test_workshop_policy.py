@@ -98,3 +98,8 @@ def test_the_real_course_checklists_make_a_policy():
     assert f"- [x] {' '.join(items[0].item.split())}" in document
     for item in items[1:]:
         assert f"- [ ] **{' '.join(item.item.split())}**" in document
+
+
+def test_policy_keys_are_the_keys_an_audit_report_may_tick():
+    """The keys a pasted audit report is checked against: one per checklist item."""
+    assert policy.policy_keys(_course()) == {"design:0", "design:1", "model:0"}

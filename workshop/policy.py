@@ -69,6 +69,18 @@ def policy_items(course) -> list[PolicyItem]:
     return items
 
 
+def policy_keys(course) -> frozenset[str]:
+    """The keys of every checklist item of the course (what an audit report may tick).
+
+    Args:
+        course: the loaded course (see :func:`policy_items`).
+
+    Returns:
+        Each item's :func:`item_key`.
+    """
+    return frozenset(item.key for item in policy_items(course))
+
+
 def _tool_index(course) -> dict[str, object]:
     """Tool name → the first lesson ``Tool`` that describes it (for its use and link)."""
     tools: dict[str, object] = {}

@@ -7,13 +7,14 @@ the course's checklists.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from case_study.errors import CaseStudyError
-from workshop import policy
+from workshop import audit_import, policy
 from workshop.errors import WorkshopError
 from workshop.ui import check_widgets, lesson_view, pages, session
 
@@ -27,6 +28,18 @@ OUTCOME_LABELS = {
 OUTCOME_COLOURS = {"passed": "#2e7d32", "revealed": "#f9a825",
                    "not passed yet": "#c62828", "not attempted": "#9e9e9e"}
 RESULT_COLUMNS = ["Stage", "Check", "Question", "Outcome", "Attempts", "Hints", "Seconds"]
+
+# The learner's policy ticks, {policy key: ticked}: the one source of truth for the
+# checkboxes, kept in session state so it outlives the page's widgets. Every change goes
+# through set_policy_ticks, where persistence in the progress store can plug in later.
+POLICY_TICKS_KEY = "policy-ticks"
+AUDIT_TEXT_KEY = "policy-audit-json"
+AUDIT_BUTTON_KEY = "policy-audit-apply"
+AUDIT_MESSAGE_KEY = "policy-audit-message"
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+AUDIT_COMMANDS = ("python -m workshop audit PATH --format json\n"
+                  "# or, once the package is installed:\n"
+                  "workshop audit PATH --format json")
 
 
 def _first_line(markdown: str, limit: int = 80) -> str:
@@ -100,6 +113,95 @@ def render_results(course, code: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def _tick_widget_key(key: str) -> str:
+    """The checkbox key of the policy item with this policy key."""
+    return f"policy-{key}"
+
+
+def policy_ticks() -> dict[str, bool]:
+    """The learner's policy ticks in this session, by policy key (a copy)."""
+    return dict(st.session_state.get(POLICY_TICKS_KEY, {}))
+
+
+def set_policy_ticks(changes: Mapping[str, bool]) -> None:
+    """Change some policy ticks: the one place ticks are written.
+
+    Call it from a widget callback (or before the checkboxes are drawn): it sets the
+    checkboxes too.
+
+    Args:
+        changes: policy key -> ticked; keys not named keep their tick.
+    """
+    st.session_state[POLICY_TICKS_KEY] = {**policy_ticks(), **changes}
+    for key, ticked in changes.items():
+        st.session_state[_tick_widget_key(key)] = bool(ticked)
+
+
+def apply_audit_report(course, text: str | bytes) -> audit_import.AuditImport:
+    """Set the policy ticks from a pasted ``workshop audit --format json`` report.
+
+    Args:
+        course: the loaded course (its checklist items are the keys a report may name).
+        text: the report as pasted.
+
+    Returns:
+        What the report said (``.summary`` is one sentence for the learner).
+
+    Raises:
+        AuditImportError: the text is not a usable report; no tick has changed.
+    """
+    result = audit_import.parse_report(text, policy.policy_keys(course))
+    set_policy_ticks(result.changes)
+    return result
+
+
+def _on_tick(key: str) -> None:
+    set_policy_ticks({key: bool(st.session_state.get(_tick_widget_key(key)))})
+
+
+def _escape(text: str) -> str:
+    """``text`` with every Markdown special character escaped (it may quote pasted input)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _on_audit_apply(course) -> None:
+    try:
+        result = apply_audit_report(course, st.session_state.get(AUDIT_TEXT_KEY) or "")
+    except audit_import.AuditImportError as error:
+        st.session_state[AUDIT_MESSAGE_KEY] = ("error", _escape(str(error)))
+        return
+    where = f" of {_escape(result.folder)}" if result.folder else ""
+    st.session_state[AUDIT_MESSAGE_KEY] = (
+        "success", f"Ticks set from the audit{where}: {_escape(result.summary)} Check them "
+        "below: the audit reads files only, so it can be wrong either way.")
+
+
+def render_audit_import(course) -> None:
+    """The audit command, and a box to paste its JSON report into to pre-fill the ticks."""
+    with st.expander("Pre-fill the ticks from an audit of your project"):
+        st.markdown("This command reads your project's files (it runs and imports none of "
+                    "them) and reports, for each practice it can look for, whether it "
+                    "found it. Run it in a terminal and paste its output below.")
+        st.code(AUDIT_COMMANDS, language="bash")
+        st.text_area("The report (JSON)", key=AUDIT_TEXT_KEY, height=150,
+                     max_chars=audit_import.MAX_BYTES + 1,
+                     placeholder='{"schema": "workshop-audit/1", "items": [...]}')
+        st.button("Tick from the report", key=AUDIT_BUTTON_KEY, on_click=_on_audit_apply,
+                  args=(course,))
+        message = st.session_state.get(AUDIT_MESSAGE_KEY)
+        if message:
+            kind, text = message
+            (st.error if kind == "error" else st.success)(text)
+
+
+def _policy_checkbox(item, ticks: Mapping[str, bool]) -> bool:
+    widget = _tick_widget_key(item.key)
+    if widget not in st.session_state:  # drawn afresh (e.g. after another page)
+        st.session_state[widget] = bool(ticks.get(item.key, False))
+    return st.checkbox(item.item, key=widget, help=item.why or None, on_change=_on_tick,
+                       args=(item.key,))
+
+
 def render_policy(course) -> None:
     """Tick what the team does today; download the policy with the gaps and their tools."""
     st.subheader("Your team's reproducibility policy")
@@ -109,14 +211,16 @@ def render_policy(course) -> None:
     if not items:
         st.info("The lessons have no checklists to build a policy from.")
         return
+    render_audit_import(course)
     team = st.text_input("Team name (optional)", key="policy-team")
+    ticks = policy_ticks()
     done: list[str] = []
     current_stage = None
     for item in items:
         if item.stage_id != current_stage:
             current_stage = item.stage_id
             st.markdown(f"**{item.stage_number} · {item.stage_title}**")
-        if st.checkbox(item.item, key=f"policy-{item.key}", help=item.why or None):
+        if _policy_checkbox(item, ticks):
             done.append(item.key)
     document = policy.policy_markdown(course, done, team=team or None)
     st.download_button("Download the policy (Markdown)", data=document,

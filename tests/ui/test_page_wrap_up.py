@@ -1,0 +1,106 @@
+"""The wrap-up page pre-fills the policy ticks from a pasted ``workshop audit`` report: it
+shows the command, ticks what the audit found, unticks what it found missing, leaves the
+rest, and refuses a text that is not a report without touching any tick."""
+
+from __future__ import annotations
+
+import json
+
+from tests.ui.helpers import PROJECT_ROOT, new_app, open_page
+from workshop import policy
+from workshop.audit.items import run_audit
+from workshop.audit.report import to_json
+from workshop.content import load_course
+from workshop.ui import wrap_up
+from workshop.ui.lesson_view import lessons_dir
+
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "audit"
+COURSE = load_course(lessons_dir())  # the same folder the app reads
+
+
+def _report(project: str) -> str:
+    return to_json(run_audit(FIXTURES / project))
+
+
+def _ticks(at) -> dict[str, bool]:
+    return {key: at.checkbox(key=f"policy-{key}").value for key in policy.policy_keys(COURSE)}
+
+
+def _paste(at, text: str):
+    at.text_area(key=wrap_up.AUDIT_TEXT_KEY).input(text).run()
+    return at.button(key=wrap_up.AUDIT_BUTTON_KEY).click().run()
+
+
+def test_the_page_shows_the_audit_command():
+    """A learner sees which command makes the report, and where to paste it."""
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    assert not at.exception
+    assert any("python -m workshop audit PATH --format json" in block.value
+               and "workshop audit PATH --format json" in block.value for block in at.code)
+    assert at.text_area(key=wrap_up.AUDIT_TEXT_KEY).label == "The report (JSON)"
+
+
+def test_pasting_a_careful_projects_report_ticks_what_it_found():
+    """The careful project's report ticks exactly its policy keys; the rest stay unticked,
+    and the policy preview counts them as done."""
+    report = _report("careful")
+    found = {item["policy_key"] for item in json.loads(report)["items"]
+             if item["policy_key"] and item["status"] == "found"}
+    assert len(found) >= 5
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    _paste(at, report)
+    assert not at.exception
+    assert {key for key, ticked in _ticks(at).items() if ticked} == found
+    assert at.session_state[wrap_up.POLICY_TICKS_KEY] == dict.fromkeys(sorted(found), True)
+    [message] = at.success
+    assert "items read" in message.value and f"{len(found)} ticked" in message.value
+    preview = next(b.value for b in at.code if b.value.startswith("# Our reproducibility"))
+    assert f"We do **{len(found)} of {len(_ticks(at))}** practices today" in preview
+
+
+def test_a_careless_report_unticks_and_cannot_tell_leaves_the_tick_alone():
+    """A learner's own tick survives an item the audit could not judge; a missing one is
+    unticked."""
+    data = json.loads(_report("careless"))
+    keys = [item["policy_key"] for item in data["items"] if item["policy_key"]]
+    unjudged, missing = keys[0], keys[1]
+    data["items"][0]["status"] = "cannot_tell"
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    at.checkbox(key=f"policy-{unjudged}").check().run()
+    at.checkbox(key=f"policy-{missing}").check().run()
+    _paste(at, json.dumps(data))
+    assert not at.exception
+    ticks = _ticks(at)
+    assert ticks[unjudged] is True and ticks[missing] is False
+    assert "1 could not be judged" in at.success[0].value
+
+
+def test_a_text_that_is_not_a_report_is_refused_and_changes_no_tick():
+    """Hostile or mistaken input gets a clear error; the ticks stay as they were."""
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    key = sorted(policy.policy_keys(COURSE))[0]
+    at.checkbox(key=f"policy-{key}").check().run()
+    _paste(at, '{"schema": "workshop-audit/1", "items": [{"policy_key": "[x](javascript:1)", '
+               '"status": "found"}]}')
+    assert not at.exception
+    [error] = at.error
+    assert "is not a checklist item of this course" in error.value
+    assert "Nothing was ticked" in error.value
+    assert "](" not in error.value  # the pasted text is escaped, never a link
+    assert {k for k, ticked in _ticks(at).items() if ticked} == {key}
+
+
+def test_ticks_survive_leaving_the_wrap_up_page_and_coming_back():
+    """The ticks live in session state, not only in the checkboxes that leave with the
+    page."""
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    _paste(at, _report("careful"))
+    ticked = {key for key, value in _ticks(at).items() if value}
+    open_page(at, "welcome")
+    open_page(at, "wrap-up")
+    assert {key for key, value in _ticks(at).items() if value} == ticked
