@@ -35,16 +35,20 @@ exit status:
   0  rebuilt from the manifest alone; every compared field matches
      (data hash, code version, params, seed, package versions, metrics,
      model and prediction hashes)
-  1  the rebuild differs: a field-level diff is printed (field, recorded, rebuilt).
-     When model.pkl lies beside the manifest and its file hash matches the
-     recorded model_file_sha256, its content hash (model_sha256) and its
-     hyperparameters are compared with the manifest's too, naming an edited input.
+  1  the rebuild differs: a field-level diff is printed (field, recorded, rebuilt);
+     or model.pkl beside the manifest is not byte for byte the rebuilt model.
+     model.pkl is never unpickled: the rebuilt model is pickled the way `run`
+     pickles it and the two SHA-256 are compared. (A hash recorded in the manifest
+     proves nothing: it comes from the same folder as the file.)
   2  cannot rebuild: missing file, not JSON, missing keys, unknown pipeline or
      version, a seed or params outside their allowed range (or rejected by
      scikit-learn), or the data differs ("cannot rebuild: data differs" with
      both hashes) — a rebuild on other data would prove nothing, so it is refused.
-"""
 
+--trust-model-file UNPICKLES model.pkl, which runs any code the file holds: use it
+only for a file you made yourself. It then compares the loaded model's content hash,
+hyperparameters and seed with the manifest, which names an input edited after the run.
+"""
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2), not a usage block."""
@@ -104,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument("manifest", type=Path, help="path to a manifest.json written by `run`")
+    verify.add_argument(
+        "--trust-model-file",
+        action="store_true",
+        help="also UNPICKLE model.pkl (this runs any code in it: only for a file you made "
+        "yourself) and compare its content hash, hyperparameters and seed with the manifest",
+    )
 
     stage = commands.add_parser(
         "stage",
@@ -148,29 +158,38 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Rebuild from the manifest; 0 when every field matches, 1 with a diff otherwise."""
+    """Rebuild from the manifest; 0 when every field and the model file match, else 1."""
     from case_study import rebuild, run_manifest
 
     manifest = run_manifest.load_manifest(args.manifest)
-    diffs = rebuild.rebuild_from_manifest(manifest)
-    bad = run_manifest.mismatches(diffs)
     model_path = Path(args.manifest).parent / run_manifest.MODEL_NAME
-    model_bad = (
-        run_manifest.mismatches(rebuild.recorded_model_diffs(manifest, model_path))
-        if model_path.is_file()
-        else []
+    verification = rebuild.verify_run(
+        manifest,
+        model_path if model_path.is_file() else None,
+        trust_model_file=args.trust_model_file,
     )
+    diffs = verification.fields
+    bad = run_manifest.mismatches(diffs)
+    model_bad = run_manifest.mismatches(verification.model_file)
     if not bad and not model_bad:
         print(
             f"OK: rebuilt {manifest['pipeline']} run from {args.manifest}; all {len(diffs)} "
             "compared "
             f"fields match (model_sha256 {manifest['model_sha256'][:12]}…)."
         )
+        _print_model_file_note(verification, model_path)
         return EXIT_OK
-    print(
-        f"MISMATCH: rebuilding from {args.manifest} does not reproduce it: "
-        f"{len(bad)} of {len(diffs)} compared fields differ."
-    )
+    if bad:
+        print(
+            f"MISMATCH: rebuilding from {args.manifest} does not reproduce it: "
+            f"{len(bad)} of {len(diffs)} compared fields differ"
+            + (f", and {model_path.name} is not the rebuilt model." if model_bad else ".")
+        )
+    else:
+        print(
+            f"MISMATCH: all {len(diffs)} compared fields of {args.manifest} rebuild, but "
+            f"{model_path.name} beside it is not the rebuilt model."
+        )
     if bad:
         table = run_manifest.diff_table(bad).drop(columns="match")
         _print_table(table.rename(columns={"found": "rebuilt"}))
@@ -179,13 +198,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if changed:
             print(f"\ncase_study files changed since the run: {', '.join(changed)}")
     if model_bad:
-        print(
-            f"\n{model_path.name} beside the manifest disagrees with it (the manifest was edited "
-            "after the run?):"
-        )
-        table = run_manifest.diff_table(model_bad).drop(columns="match")
-        _print_table(table.rename(columns={"recorded": "manifest", "found": model_path.name}))
+        _print_model_file_mismatch(verification, model_bad, model_path)
     return EXIT_MISMATCH
+
+
+def _print_model_file_note(verification, model_path: Path) -> None:
+    if not verification.model_file:
+        print(f"No {model_path.name} beside the manifest: only the manifest was checked.")
+    elif not verification.model_opened:
+        print(
+            f"{model_path.name} is byte for byte the rebuilt model (SHA-256 compared; the "
+            "file was never unpickled)."
+        )
+
+
+def _print_model_file_mismatch(verification, model_bad: list, model_path: Path) -> None:
+    from case_study import run_manifest
+
+    print(
+        f"\n{model_path.name} beside the manifest is not the model the manifest rebuilds. "
+        "It was not unpickled: unpickling runs any code the file holds."
+    )
+    table = run_manifest.diff_table(model_bad).drop(columns="match")
+    _print_table(table.rename(columns={"recorded": "expected", "found": model_path.name}))
+    if not verification.model_opened:
+        print(
+            "If you made this file yourself, --trust-model-file unpickles it and names the "
+            "manifest field edited after the run."
+        )
 
 
 def cmd_stage(args: argparse.Namespace) -> int:

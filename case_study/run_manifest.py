@@ -31,6 +31,8 @@ from case_study.pipelines import DEFAULT_PARAMS, PIPELINES, TEST_SIZE, TrainingR
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 MODEL_NAME = "model.pkl"
+# The pickle protocol of the saved model; verify pickles the rebuilt model the same way.
+MODEL_PICKLE_PROTOCOL = 5
 CASE_STUDY_DIR = paths.PROJECT_ROOT / "case_study"
 
 # Keys a manifest must have before anything can be rebuilt from it.
@@ -405,18 +407,28 @@ def check_output_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+def model_file_bytes(model: object) -> bytes:
+    """The bytes ``write_run`` saves as the model file (pickling never runs foreign code).
+
+    ``verify`` pickles the rebuilt model with this too and compares the two files' SHA-256,
+    so the saved file is checked without ever being unpickled.
+    """
+    return pickle.dumps(model, protocol=MODEL_PICKLE_PROTOCOL)
+
+
 def write_run(run: TrainingRun, out_dir: Path, manifest: dict | None = None) -> tuple[Path, Path]:
     """Save ``out_dir/manifest.json`` and ``out_dir/model.pkl`` (creating the folder).
 
     The manifest written is ``manifest`` (default: ``build_run_manifest(run)``) plus
-    ``model_file`` and ``model_file_sha256``, the SHA-256 of the model file's bytes, so
-    ``recorded_model_diffs`` can check the file before it unpickles it (``model_sha256``
-    is the model's content hash, which does not depend on how the pickle lays it out).
+    ``model_file`` and ``model_file_sha256``, the SHA-256 of the model file's bytes
+    (``model_sha256`` is the model's content hash, which does not depend on how the pickle
+    lays it out). ``verify`` never trusts either for unpickling: it compares the file's
+    bytes with the rebuilt model's (see ``case_study.rebuild.verify_run``).
     Returns ``(manifest_path, model_path)``. Raises UnsafeOutputError for the data folder
     or any folder in it (see check_output_dir).
     """
     out_dir = check_output_dir(out_dir)
-    blob = pickle.dumps(run.model, protocol=5)
+    blob = model_file_bytes(run.model)
     manifest = {
         **(manifest or build_run_manifest(run)),
         "model_file": MODEL_NAME,

@@ -68,6 +68,8 @@ def test_verify_in_another_process_rebuilds_the_same_run(reproducible_dir):
     result = run_cli("verify", str(reproducible_dir / "manifest.json"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("OK: ")
+    assert "model.pkl is byte for byte the rebuilt model" in result.stdout
+    assert "never unpickled" in result.stdout
 
 
 @pytest.mark.slow
@@ -79,9 +81,13 @@ def test_verify_names_a_tampered_parameter_and_exits_1(reproducible_dir, tmp_pat
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     result = run_cli("verify", str(manifest_path))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "params.n_estimators" in result.stdout
     assert "model_sha256" in result.stdout
+    assert "model.pkl is not the rebuilt model" in result.stdout
     assert "Traceback" not in result.stderr
+    # The file is the user's own: trusting it unpickles it and names the edited field.
+    trusted = run_cli("verify", "--trust-model-file", str(manifest_path))
+    assert trusted.returncode == 1, trusted.stdout + trusted.stderr
+    assert "params.n_estimators" in trusted.stdout
 
 
 @pytest.mark.slow
@@ -274,3 +280,28 @@ def test_debug_setting_shows_the_traceback_of_an_unexpected_error(monkeypatch):
         cli.main(["stage", "0"])
     monkeypatch.delenv("CASE_STUDY_DEBUG")
     assert cli.main(["stage", "0"]) == cli.EXIT_UNUSABLE
+
+
+# ------------------------------------------------ verify never unpickles an untrusted file
+
+
+@pytest.mark.parametrize("stealthy", [False, True], ids=["loud", "stealthy"])
+def test_verify_does_not_run_a_hostile_pickle_and_exits_1(manifest_dir, capsys, stealthy):
+    """Issue "Safe by default", finding 1: model.pkl replaced by a pickle that runs code (the
+    stealthy one returns the genuine model), manifest hash rewritten: the code never runs,
+    verify exits 1 and never prints "OK"."""
+    from tests.test_case_study_rebuild import hostile_model_file
+
+    manifest_path, _, marker = hostile_model_file(manifest_dir, stealthy=stealthy)
+    assert cli.main(["verify", str(manifest_path)]) == 1
+    out = capsys.readouterr().out
+    assert not marker.exists()
+    assert out.startswith("MISMATCH: all 20 compared fields"), out
+    assert "It was not unpickled" in out
+
+
+def test_verify_help_says_the_trust_flag_unpickles(capsys):
+    """The one option that opens model.pkl says, in its help, that it runs the file's code."""
+    assert cli.main(["verify", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--trust-model-file" in text and "UNPICKLE" in text and "runs any code" in text

@@ -159,12 +159,12 @@ def test_written_model_file_hashes_to_the_manifest_and_names_an_edited_input(run
     manifest = run_manifest.load_manifest(manifest_path)
     assert sha256_file(model_path) == manifest["model_file_sha256"]
     assert sha256_model(pickle.loads(model_path.read_bytes())) == manifest["model_sha256"] == run.model_sha256
-    diffs = rebuild.recorded_model_diffs(manifest, model_path)
+    diffs = rebuild.recorded_model_diffs(manifest, model_path, trusted=True)
     assert run_manifest.mismatches(diffs) == []
     assert {"model.pkl file sha256", "model.pkl content (model_sha256)", "params.n_estimators", "seed"} <= {
         d.field for d in diffs}
     edited = run_manifest.with_field(manifest, "params.n_estimators", 50)
-    (diff,) = run_manifest.mismatches(rebuild.recorded_model_diffs(edited, model_path))
+    (diff,) = run_manifest.mismatches(rebuild.recorded_model_diffs(edited, model_path, trusted=True))
     assert (diff.field, diff.expected, diff.actual) == ("params.n_estimators", 50, 100)
 
 
@@ -174,8 +174,86 @@ def test_a_model_file_that_is_not_the_recorded_one_is_never_unpickled(run, tmp_p
     manifest = run_manifest.load_manifest(manifest_path)
     monkeypatch.setattr(rebuild.pickle, "loads", lambda blob: pytest.fail("unpickled an unchecked file"))
     model_path.write_bytes(model_path.read_bytes() + b"\0")
-    (diff,) = rebuild.recorded_model_diffs(manifest, model_path)
+    (diff,) = rebuild.recorded_model_diffs(manifest, model_path, trusted=True)
     assert diff.field == "model.pkl file sha256" and not diff.matches
     unrecorded = {k: v for k, v in manifest.items() if k != "model_file_sha256"}
-    (diff,) = rebuild.recorded_model_diffs(unrecorded, model_path)
+    (diff,) = rebuild.recorded_model_diffs(unrecorded, model_path, trusted=True)
     assert diff.expected == run_manifest.ABSENT and not diff.matches
+
+
+# ------------------------------------------------ verify never unpickles an untrusted file
+
+
+def hostile_model_file(folder, *, stealthy: bool):
+    """Replace folder/model.pkl with a pickle whose loading writes folder/MARKER, and rewrite
+    the manifest's model_file_sha256 to match it (both come from the folder being verified).
+
+    The stealthy one then returns the genuine model, so a loader that unpickles it sees the
+    right model and nothing amiss.
+    """
+    model_path, manifest_path, marker = folder / "model.pkl", folder / "manifest.json", folder / "MARKER"
+    genuine = model_path.read_bytes()
+    write = f"__import__('pathlib').Path({str(marker)!r}).write_text('ran')"
+    code = f"({write}, __import__('pickle').loads({genuine!r}))[1]" if stealthy else write
+
+    class Hostile:
+        def __reduce__(self):
+            return (eval, (code,))
+
+    blob = pickle.dumps(Hostile(), protocol=5)
+    model_path.write_bytes(blob)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["model_file_sha256"] = rebuild.sha256_bytes(blob)
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    return manifest_path, model_path, marker
+
+
+@pytest.fixture
+def written_run(run, tmp_path):
+    manifest_path, model_path = run_manifest.write_run(run, tmp_path / "out")
+    return manifest_path.parent
+
+
+def test_the_hostile_pickle_really_runs_code_when_unpickled(written_run):
+    """The fixture is a real attack: unpickling it writes the marker (and the stealthy one
+    still hands back the genuine model)."""
+    _, model_path, marker = hostile_model_file(written_run, stealthy=True)
+    model = pickle.loads(model_path.read_bytes())
+    assert marker.exists() and sha256_model(model) == pipelines.train_reproducible(
+        data.load_german_credit(), seed=pipelines.DEFAULT_SEED).model_sha256
+
+
+def test_verify_compares_a_genuine_model_file_by_bytes_without_unpickling(written_run, monkeypatch):
+    """The model file `run` wrote is byte for byte the rebuilt model; pickle.loads is never called."""
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled the model file"))
+    monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("unpickled the model file"))
+    manifest = run_manifest.load_manifest(written_run / "manifest.json")
+    verification = rebuild.verify_run(manifest, written_run / "model.pkl")
+    assert run_manifest.mismatches(verification.fields) == []
+    (check,) = verification.model_file
+    assert check.matches and check.expected == manifest["model_file_sha256"]
+    assert not verification.model_opened
+
+
+@pytest.mark.parametrize("stealthy", [False, True], ids=["loud", "stealthy"])
+def test_verify_never_runs_a_hostile_model_file(written_run, stealthy):
+    """Issue "Safe by default", finding 1: a pickle that runs code, with the manifest's file
+    hash rewritten to match, is never deserialised: no marker, and the file is a mismatch."""
+    manifest_path, model_path, marker = hostile_model_file(written_run, stealthy=stealthy)
+    verification = rebuild.verify_run(run_manifest.load_manifest(manifest_path), model_path)
+    assert not marker.exists()
+    assert run_manifest.mismatches(verification.fields) == []  # the manifest itself is genuine
+    (check,) = run_manifest.mismatches(verification.model_file)
+    assert check.field == "model.pkl sha256 (rebuilt model, pickled)"
+
+
+def test_recorded_model_diffs_refuses_unless_the_file_is_trusted(written_run):
+    """Opening a stored model needs an explicit statement that the file is trusted."""
+    manifest_path, model_path, marker = hostile_model_file(written_run, stealthy=True)
+    manifest = run_manifest.load_manifest(manifest_path)
+    with pytest.raises(rebuild.UntrustedModelFileError, match="runs any code"):
+        rebuild.recorded_model_diffs(manifest, model_path)
+    assert not marker.exists()
+    # Trusting it is exactly what runs the attacker's code: the flag means what it says.
+    rebuild.recorded_model_diffs(manifest, model_path, trusted=True)
+    assert marker.exists()

@@ -195,3 +195,26 @@ def test_the_room_lists_every_check_before_anyone_has_answered(monkeypatch):
     course = load_course(lessons_dir())
     assert list(checks["check"]) == [check.id for check in course.checks]
     assert set(checks["attempted"]) == {0}
+
+
+def test_a_formula_name_reaches_the_room_tables_as_text(monkeypatch):
+    """Issue "Safe by default", finding 5: a display name that a spreadsheet would run as a
+    formula is quoted in every room table, so the tables' "Download as CSV" is safe."""
+    course = load_course(lessons_dir())
+    check = course.checks[0]
+    store = ProgressStore()
+    hostile = store.create_learner('=HYPERLINK("https://evil.example","x")')
+    for _ in range(3):
+        store.record_attempt(hostile.code, check.stage_id, check.id, "failed")
+    at = _submit_code(_instructor_page(monkeypatch), CODE)
+    at.session_state[page.TAB_KEY] = "Room"
+    at = at.run()
+    assert not at.exception
+    learners = [name for frame in at.dataframe if "learner" in frame.value
+                for name in frame.value["learner"]]
+    assert len(learners) == 2  # "Who looks stuck" and "Active learners"
+    assert all(name.startswith("'=HYPERLINK(") for name in learners), learners
+    for frame in at.dataframe:
+        cells = [cell for column in frame.value.columns for cell in frame.value[column]
+                 if isinstance(cell, str)]
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

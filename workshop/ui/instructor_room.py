@@ -4,6 +4,10 @@ Who is here, how far the room got, which checks are hard and who looks stuck.
 
 The figures are ``workshop.room`` (pure); this module only lays them out. It is drawn only
 for a session that has unlocked instructor mode (``workshop.ui.instructor_page``).
+
+Every table goes through ``workshop.csv_safe.neutralise_frame`` before ``st.dataframe``:
+its toolbar offers "Download as CSV", and a learner's display name such as
+``=HYPERLINK(...)`` must open in a spreadsheet as text, not as a formula.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from workshop import room
+from workshop import csv_safe, room
 from workshop.ui import session
 from workshop.ui.instructor_agenda import now as current_time
 from workshop.ui.instructor_agenda import stage_names
@@ -112,26 +116,27 @@ def render_room_figures(course) -> None:
         "median attempts": check_frame["median attempts"].map(
             lambda value: "—" if _missing(value) else f"{value:g}"),
     })
-    st.dataframe(shown, hide_index=True)
+    st.dataframe(csv_safe.neutralise_frame(shown), hide_index=True)
 
     st.subheader("Who looks stuck")
     st.caption(f"{room.STUCK_FAILURES} or more failed tries on a check, no pass yet, the last "
                "one within 10 minutes.")
     if stuck:
-        # st.dataframe shows names as plain text, never as HTML or Markdown.
-        st.dataframe(pd.DataFrame([
+        # st.dataframe shows names as plain text, never as HTML or Markdown; its CSV
+        # download gets them neutralised (a name may look like a spreadsheet formula).
+        st.dataframe(csv_safe.neutralise_frame(pd.DataFrame([
             {"learner": row.label, "stage": names.get(row.stage_id, row.stage_id),
              "check": row.check_id, "failed tries": row.failed_attempts,
-             "minutes since": round(row.minutes_since_failure, 1)} for row in stuck]),
+             "minutes since": round(row.minutes_since_failure, 1)} for row in stuck])),
             hide_index=True)
     else:
         st.text("Nobody right now.")
 
     st.subheader("Active learners")
     if active:
-        st.dataframe(pd.DataFrame([
+        st.dataframe(csv_safe.neutralise_frame(pd.DataFrame([
             {"learner": row.label, "last seen (min ago)": round(row.minutes_ago, 1)}
-            for row in active]), hide_index=True)
+            for row in active])), hide_index=True)
     else:
         st.text("Nobody in the last 10 minutes.")
 
