@@ -295,3 +295,59 @@ def test_folders_starting_with_an_underscore_are_not_lessons(lessons):
     shutil.copytree(lessons / "01-practice", lessons / "_template")
     assert validate_course(lessons) == []
     assert [stage.folder for stage in load_course(lessons).stages] == ["00-intro", "01-practice"]
+
+
+# ------------------------------------- a running server keeps the last good course (finding 6)
+
+
+def _break_a_check(folder):
+    checks = folder / "01-team-habits" / "checks.toml"
+    checks.write_text(checks.read_text(encoding="utf-8").replace('kind = "numeric"',
+                                                                 'kind = "numerik"', 1),
+                      encoding="utf-8")
+
+
+def test_a_broken_edit_keeps_the_last_good_course_and_logs_every_problem_once(tmp_path, caplog):
+    """Issue "Safe by default", finding 6: a typo does not take the course away; the full
+    list goes to the server log once per change, and a fix serves the new content."""
+    from tests.ui.helpers import write_team_lessons
+    from workshop.content import loader
+
+    folder = write_team_lessons(tmp_path / "lessons")
+    first = loader.load_course_or_last_good(folder)
+    assert first.course is not None and first.problems == () and not first.stale
+    _break_a_check(folder)
+    (folder / "02-wrap-up" / "lesson.md").write_text("no front matter\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="workshop.content.loader"):
+        broken = loader.load_course_or_last_good(folder)
+        again = loader.load_course_or_last_good(folder)
+    assert broken.course is first.course and broken.stale
+    assert again.course is first.course and again.problems == broken.problems
+    assert {problem.file.split("/")[-1] for problem in broken.problems} >= {"checks.toml", "lesson.md"}
+    assert all(problem.is_error for problem in broken.problems)
+    (record,) = [r for r in caplog.records if r.name == "workshop.content.loader"]  # once
+    assert record.levelname == "ERROR" and "numerik" in record.getMessage()
+    assert "02-wrap-up/lesson.md" in record.getMessage()
+    assert "last good version" in record.getMessage()
+    with pytest.raises(ContentError):  # load_course itself still refuses broken files
+        load_course(folder)
+    write_team_lessons(folder)  # fixed, with a new title
+    course_file = folder / "course.toml"
+    course_file.write_text(course_file.read_text(encoding="utf-8").replace(
+        "A team's own course", "A team's fixed course"), encoding="utf-8")
+    fixed = loader.load_course_or_last_good(folder)
+    assert fixed.course.title == "A team's fixed course" and not fixed.stale
+
+
+def test_a_folder_that_never_loaded_serves_nothing_and_says_why(tmp_path, caplog):
+    """Started on broken lessons: no course to keep, the problems are returned and logged."""
+    from tests.ui.helpers import write_team_lessons
+    from workshop.content import loader
+
+    folder = write_team_lessons(tmp_path / "lessons")
+    _break_a_check(folder)
+    with caplog.at_level("ERROR", logger="workshop.content.loader"):
+        served = loader.load_course_or_last_good(folder)
+    assert served.course is None and served.loaded_at is None and not served.stale
+    assert any("numerik" in problem.message for problem in served.problems)
+    assert "learners see an error page" in caplog.records[-1].getMessage()

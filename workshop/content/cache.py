@@ -12,6 +12,9 @@ ext4, up to 2 s on FAT), so a same-size rewrite within the tick of our read look
 unchanged (git's "racily clean" files). A file whose newer timestamp was that recent when
 the entry was last verified is therefore compared by content as well; once it is old
 enough, stat suffices again.
+
+The cache also remembers, per folder, the last course that loaded (:func:`last_good`), so
+a server can keep teaching from it while a later edit of the lessons is broken.
 """
 
 from __future__ import annotations
@@ -115,6 +118,8 @@ class Entry:
 
 
 _CACHE: dict[str, Entry] = {}
+# Per folder: the last course that loaded, and when (time.time()).
+_LAST_GOOD: dict[str, tuple[object, float]] = {}
 _LOCK = threading.Lock()
 
 
@@ -168,10 +173,27 @@ def cached(lessons_dir: Path | str, build: Callable[[Path], Built]) -> tuple[obj
                   course, tuple(problems))
     with _LOCK:
         _CACHE[key] = entry
+        if course is not None:
+            _LAST_GOOD[key] = (course, time.time())
     return course, entry.problems
 
 
+def last_good(lessons_dir: Path | str) -> tuple[object, float] | None:
+    """The last course that loaded from this folder in this process, and when.
+
+    Args:
+        lessons_dir: the lessons folder (resolved, as :func:`cached` keys it).
+
+    Returns:
+        ``(course, loaded_at)`` with ``loaded_at`` from ``time.time()``, or None when no
+        build of this folder has produced a course yet.
+    """
+    with _LOCK:
+        return _LAST_GOOD.get(str(Path(lessons_dir).resolve()))
+
+
 def clear() -> None:
-    """Forget every cached course (the next load reads the files again)."""
+    """Forget every cached course and every last good one (the next load reads the files)."""
     with _LOCK:
         _CACHE.clear()
+        _LAST_GOOD.clear()

@@ -5,12 +5,20 @@ first — each as a :class:`~workshop.content.model.Problem` with the file, wher
 is wrong and how to fix it. ``load_course`` returns the
 :class:`~workshop.content.model.Course`, or raises ``ContentError`` listing them. Both are
 cached until a file involved changes (see :mod:`workshop.content.cache`).
+
+``load_course_or_last_good`` is what a running server uses: when an edit breaks the
+lessons it keeps serving the last course that loaded, returns the problems beside it, and
+writes the full list to the server log once per change.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 from case_study import paths
 from workshop.content import cache, lint
@@ -22,6 +30,32 @@ from workshop.content.where import Context
 from workshop.errors import ContentError
 
 LESSONS_DIR = paths.LESSONS_DIR
+
+log = logging.getLogger(__name__)
+# Per folder: the problems tuple last written to the log (the cache returns the very same
+# tuple object until a file changes, so "is" tells a new build from the same one).
+_LOGGED: dict[str, tuple] = {}
+_LOGGED_LOCK = threading.Lock()
+
+
+class ServedCourse(NamedTuple):
+    """The course a server shows, and what is wrong with the lesson files right now.
+
+    Attributes:
+        course: the course built from the files as they are now; else the last course that
+            loaded from this folder in this process; None when none ever did.
+        problems: the errors in the files as they are now; empty when ``course`` is current.
+        loaded_at: when ``course`` was loaded (``time.time()``), or None.
+    """
+
+    course: Course | None
+    problems: tuple[Problem, ...]
+    loaded_at: float | None
+
+    @property
+    def stale(self) -> bool:
+        """True when a last good course is served because the current files are broken."""
+        return self.course is not None and bool(self.problems)
 
 
 def _read_stages(ctx: Context, specs) -> tuple[list[Stage], set[str]]:
@@ -107,3 +141,50 @@ def load_course(lessons_dir: Path | str = LESSONS_DIR) -> Course:
                            lessons_dir=Path(lessons_dir))
     return course
 
+
+
+def _log_once(folder: Path, problems: tuple, served: ServedCourse) -> None:
+    """Write the lessons' errors to the server log, once per build of the folder."""
+    key = str(folder.resolve())
+    with _LOGGED_LOCK:
+        if _LOGGED.get(key) is problems:
+            return
+        previous, _LOGGED[key] = _LOGGED.get(key), problems
+    if not served.problems:
+        if previous is not None and any(problem.is_error for problem in previous):
+            log.warning("The lessons in %s load again; serving the new version.", folder)
+        return
+    if served.course is None:
+        what = "no course has loaded yet, so learners see an error page"
+    else:
+        what = ("learners keep the last good version, loaded at "
+                f"{time.strftime('%H:%M:%S', time.localtime(served.loaded_at))}")
+    log.error("The lessons in %s have %d problem(s); %s. Run `python -m workshop validate`. "
+              "Problems:\n%s", folder, len(served.problems), what,
+              "\n".join(f"  {problem}" for problem in served.problems))
+
+
+def load_course_or_last_good(lessons_dir: Path | str = LESSONS_DIR) -> ServedCourse:
+    """The course to serve: the current one, else the last good one, with the problems.
+
+    A typo in one lesson file must not take every page offline for a whole room: while
+    the files are broken this keeps the last course that loaded from the folder (in this
+    process), and the errors go to the caller (to show the instructor) and, once per
+    change, to the server log (``logging``, logger ``workshop.content.loader``).
+
+    Args:
+        lessons_dir: the folder holding ``course.toml`` (default: the project's ``lessons/``).
+
+    Returns:
+        A :class:`ServedCourse`. ``course`` is None only when the folder has never loaded.
+    """
+    folder = Path(lessons_dir)
+    course, problems = cache.cached(folder, build)
+    if course is not None:
+        served = ServedCourse(course, (), (cache.last_good(folder) or (course, None))[1])
+    else:
+        kept_course, kept_at = cache.last_good(folder) or (None, None)
+        errors = tuple(problem for problem in problems if problem.is_error)
+        served = ServedCourse(kept_course, errors, kept_at)
+    _log_once(folder, problems, served)
+    return served

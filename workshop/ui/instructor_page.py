@@ -7,12 +7,18 @@ The gate is ``workshop.instructor_gate`` (pure; the code is read by ``workshop.s
 the tabs are ``instructor_agenda`` (agenda, notes, projector) and ``instructor_room``.
 Nothing from the progress store is read before the session has unlocked instructor mode,
 so a wrong code shows no learner, no count, nothing.
+
+When an edit has broken the lesson files, learners keep the last good course and this page
+lists every problem above the tabs (:func:`render_course_problems`); when no course has
+loaded at all, the same list is drawn, after unlocking, where the router stopped
+(:func:`render_offline_problems`).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -82,6 +88,35 @@ def _lock() -> None:
     st.session_state[UNLOCKED_KEY] = False
 
 
+# --- broken lesson files ------------------------------------------------------------------
+
+def render_course_problems() -> None:
+    """The lesson files' problems, prominently, while learners are kept on the last good course."""
+    served = lesson_view.served_course()
+    if not served.stale:
+        return
+    loaded = time.strftime("%H:%M:%S", time.localtime(served.loaded_at))
+    lines = [f"**The lesson files have {len(served.problems)} problem(s).** Learners still see "
+             f"the last version that loaded (at {loaded}) and are not shown this list. Fix "
+             "the files: the course updates as soon as they load again. Run "
+             f"`{lesson_view.VALIDATE_COMMAND}` to check them all at once.", ""]
+    st.error("\n".join(lines + lesson_view.problem_lines(served.problems)))
+
+
+def render_offline_problems(problems, folder: Path) -> None:
+    """No course has loaded: the unlock form in place, then the full problem list."""
+    code = instructor_code()
+    if code is None:
+        return
+    if is_unlocked():
+        st.subheader("Instructor: why the course cannot be shown")
+        lesson_view.show_content_error(lesson_view.ContentError(problems, lessons_dir=folder),
+                                       folder)
+        return
+    with st.expander("Instructor: unlock to see the problems"):
+        render_lock(code)
+
+
 # --- the page -----------------------------------------------------------------------------
 
 def render_unlocked(course) -> None:
@@ -116,4 +151,5 @@ def render() -> None:
     course = lesson_view.current_course()
     if course is None:
         return
+    render_course_problems()
     render_unlocked(course)

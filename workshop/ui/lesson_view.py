@@ -12,7 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from workshop import settings
-from workshop.content import ContentError, load_course
+from workshop.content import ContentError
+from workshop.content.loader import ServedCourse, load_course_or_last_good
 
 LESSONS_ENV = settings.LESSONS_DIR_ENV
 VALIDATE_COMMAND = "python -m workshop validate"
@@ -32,24 +33,67 @@ def lessons_dir() -> Path:
     return settings.lessons_dir()
 
 
-def current_course():
-    """The course, loaded once per lessons folder and edit.
+def served_course() -> ServedCourse:
+    """The course this server shows, and the lesson files' current errors (cached, cheap).
 
-    ``workshop.content.load_course`` keeps the parsed course per folder until a lesson file
-    or a module a check names changes (one ``os.stat`` each, and a content comparison for
-    files edited moments ago), so a page run reads no file and an edit is picked up at once.
-    A Streamlit cache on top would only go stale on those module edits.
+    ``workshop.content.loader.load_course_or_last_good``: while an edit has broken the
+    lessons, the last course that loaded keeps being served, the problems come back beside
+    it, and the full list goes to the server log once per change.
+    """
+    return load_course_or_last_good(lessons_dir())
+
+
+def current_course():
+    """The course, loaded once per lessons folder and edit; the last good one while broken.
+
+    ``workshop.content.load_course_or_last_good`` keeps the parsed course per folder until a
+    lesson file or a module a check names changes (one ``os.stat`` each, and a content
+    comparison for files edited moments ago), so a page run reads no file and an edit is
+    picked up at once. A Streamlit cache on top would only go stale on those module edits.
+
+    A broken edit does not take the room offline: learners keep the last course that
+    loaded, with no problem list; the instructor page lists the problems
+    (``workshop.ui.instructor_page``) and the server log has them.
 
     Returns:
-        the ``Course``, or None after drawing an ``st.error`` that lists every problem
-        with its file and fix (a broken edit of the lessons never shows a traceback).
+        the ``Course``, or None when no course has loaded since the server started, after
+        drawing :func:`show_course_offline` (never a traceback).
     """
     folder = lessons_dir()
-    try:
-        return load_course(folder)
-    except ContentError as error:
-        show_content_error(error, folder)
-        return None
+    served = load_course_or_last_good(folder)
+    if served.course is not None:
+        return served.course
+    show_course_offline(served.problems, folder)
+    return None
+
+
+def show_course_offline(problems, folder: Path) -> None:
+    """No course has loaded yet: who sees what.
+
+    With instructor mode on (a room), learners get one short sentence and the instructor,
+    once unlocked here, the full list: the router stops before any page is registered, so
+    the unlock form is drawn in place. Without instructor mode the server is someone's own
+    laptop, whose user is the lessons' author: the full list, with where and how to fix.
+    """
+    if settings.instructor_code() is None:
+        show_content_error(ContentError(problems, lessons_dir=folder), folder)
+        return
+    st.error("The course files have problems, so the course cannot be shown yet. "
+             "Ask the instructor.")
+    from workshop.ui import instructor_page  # here: instructor_page imports this module
+
+    instructor_page.render_offline_problems(problems, folder)
+
+
+def problem_lines(problems) -> list[str]:
+    """Each problem as a Markdown list item: where it is, what is wrong, and the fix."""
+    lines = []
+    for problem in problems:
+        where = " ".join(part for part in (str(getattr(problem, "file", "") or ""),
+                                           str(getattr(problem, "location", "") or "")) if part)
+        fix = getattr(problem, "fix", "") or ""
+        lines.append(f"- `{where}`: {problem.message}" + (f" — *Fix:* {fix}" if fix else ""))
+    return lines
 
 
 def show_content_error(error: ContentError, folder: Path) -> None:
@@ -58,14 +102,7 @@ def show_content_error(error: ContentError, folder: Path) -> None:
     lines = [f"**The lessons in `{folder}` could not be loaded.** "
              f"Fix the problems below, then reload the page. "
              f"Run `{VALIDATE_COMMAND}` to check every lesson file at once.", ""]
-    if problems:
-        for problem in problems:
-            where = " ".join(part for part in (str(getattr(problem, "file", "") or ""),
-                                               str(getattr(problem, "location", "") or "")) if part)
-            fix = getattr(problem, "fix", "") or ""
-            lines.append(f"- `{where}`: {problem.message}" + (f" — *Fix:* {fix}" if fix else ""))
-    else:
-        lines.append(f"- {error}")
+    lines.extend(problem_lines(problems) if problems else [f"- {error}"])
     st.error("\n".join(lines))
 
 
