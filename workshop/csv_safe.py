@@ -1,10 +1,11 @@
 """Spreadsheet-safe table cells: text that a spreadsheet would run as a formula is defused.
 
 A CSV file is plain text, but a spreadsheet that opens it treats a cell starting with
-``=``, ``+``, ``-`` or ``@`` as a formula (and a leading tab or carriage return can hide
-one): a learner's display name such as ``=HYPERLINK("https://evil.example", "click")``
+``=``, ``+``, ``-`` or ``@`` as a formula (and a leading tab, carriage return or NUL can
+hide one): a learner's display name such as ``=HYPERLINK("https://evil.example", "click")``
 would become a live link, or worse, on the instructor's machine. Following OWASP's "CSV
-Injection" guidance, every such text cell gets a single quote in front, which spreadsheets
+Injection" guidance and OWASP ASVS requirement 1.2.10, every such text cell gets a single
+quote in front, which spreadsheets
 show as text and do not evaluate. Numbers are left alone: only text is ever a formula here.
 
 Every table the app offers for download goes through :func:`neutralise_frame` (the room
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-# OWASP, "CSV Injection": cells must not begin with = + - @, tab (0x09) or CR (0x0D).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# OWASP, "CSV Injection": cells must not begin with = + - @, tab (0x09) or CR (0x0D);
+# OWASP ASVS 1.2.10 adds NUL (0x00).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 QUOTE = "'"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.helpers import new_app, open_page
+from workshop import csv_safe
 from workshop.content import load_course
 from workshop.instructor_gate import ENV_VAR
 from workshop.progress import ProgressStore
@@ -217,4 +218,4 @@ def test_a_formula_name_reaches_the_room_tables_as_text(monkeypatch):
     for frame in at.dataframe:
         cells = [cell for column in frame.value.columns for cell in frame.value[column]
                  if isinstance(cell, str)]
-        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+        assert not any(cell.startswith(csv_safe.FORMULA_PREFIXES) for cell in cells)
