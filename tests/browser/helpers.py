@@ -132,12 +132,14 @@ def answer_single_choice(page: Page, stage, check, key: str) -> Locator:
 
 def status_line(outcome: str, attempts: int, hints: int) -> str:
     """The line under a check's heading (check_widgets._status_line)."""
-    head = {"passed": "✓ Passed", "revealed": "Answer revealed", "failed": "Not passed yet"}[outcome]
+    head = {"passed": "✓ Passed", "revealed": "Answer revealed",
+            "failed": "Not passed yet"}[outcome]
     return f"{head} · attempts: {attempts} · hints used: {hints}"
 
 
 def single_choice_checks(stage) -> list:
-    return [check for check in stage.checks if str(getattr(check.kind, "value", check.kind)) == "single_choice"]
+    return [check for check in stage.checks
+            if str(getattr(check.kind, "value", check.kind)) == "single_choice"]
 
 
 def open_room_tab(page: Page, instructor_code: str) -> None:
@@ -180,8 +182,99 @@ def full_page_screenshot(page: Page, path: Path) -> Path:
                             "height": int(min(max(height, size["height"]), MAX_SCREENSHOT_HEIGHT))})
     try:
         # Two animation frames: the resized layout has been drawn.
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         page.screenshot(path=str(path), full_page=True)
     finally:
         page.set_viewport_size(size)
     return path
+
+
+class StreamLog:
+    """Every message on the page's Streamlit websocket, decoded: what the browser asked
+    for (BackMsg) and what the server sent back (ForwardMsg).
+
+    Attach before the page opens the app (the websocket is made on load).
+    """
+
+    def __init__(self, page: Page):
+        self.sent: list = []
+        self.received: list = []
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket) -> None:
+        if not socket.url.endswith("/_stcore/stream"):
+            return
+        socket.on("framesent", lambda payload: self._note(payload, self.sent, "BackMsg"))
+        socket.on("framereceived",
+                  lambda payload: self._note(payload, self.received, "ForwardMsg"))
+
+    @staticmethod
+    def _note(payload, into: list, kind: str) -> None:
+        if isinstance(payload, str):
+            return
+        if kind == "BackMsg":
+            from streamlit.proto.BackMsg_pb2 import BackMsg as message_type
+        else:
+            from streamlit.proto.ForwardMsg_pb2 import ForwardMsg as message_type
+        message = message_type()
+        message.ParseFromString(payload)
+        into.append(message)
+
+    def mark(self) -> tuple[int, int]:
+        """Where the log stands now; pass it to :meth:`since`."""
+        return len(self.sent), len(self.received)
+
+    def since(self, mark: tuple[int, int]) -> tuple[list, list]:
+        """The messages sent and received after ``mark``."""
+        return self.sent[mark[0]:], self.received[mark[1]:]
+
+    @staticmethod
+    def rerun_requests(sent: list) -> list:
+        """The rerun requests among sent messages (their ``rerun_script`` ClientState)."""
+        return [message.rerun_script for message in sent
+                if message.WhichOneof("type") == "rerun_script"]
+
+    @staticmethod
+    def finished(received: list) -> list[str]:
+        """How each script run among received messages finished, by status name."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        return [ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
+                for message in received if message.WhichOneof("type") == "script_finished"]
+
+    @staticmethod
+    def elements(received: list) -> list[str]:
+        """The kinds of the elements drawn among received messages, in order."""
+        return [message.delta.new_element.WhichOneof("type") for message in received
+                if message.WhichOneof("type") == "delta"
+                and message.delta.WhichOneof("type") == "new_element"]
+
+
+def watch_redraws(locator: Locator, name: str) -> None:
+    """Watch an element for page reruns, under ``name``.
+
+    Streamlit marks the container of every element a run will draw again
+    ``data-stale="true"`` until the run reaches it: a page rerun marks every element, a
+    fragment rerun only the fragment's. A MutationObserver notes each such change, and the
+    element's DOM node is tagged, so :func:`same_node` can tell it was not replaced.
+    """
+    locator.evaluate(
+        """(node, name) => {
+            const box = node.closest('[data-testid="stElementContainer"]') || node;
+            node.__workshopWatched = name;
+            const seen = (window.__workshopRedraws ??= {})[name] = [];
+            new MutationObserver(changes => changes.forEach(
+                () => seen.push(box.getAttribute('data-stale'))))
+                .observe(box, {attributes: true, attributeFilter: ['data-stale']});
+        }""", name)
+
+
+def stale_marks(page: Page, name: str) -> list[str]:
+    """The ``data-stale`` values the watched element's container took since it was watched."""
+    return page.evaluate("name => (window.__workshopRedraws ?? {})[name] ?? null", name)
+
+
+def same_node(locator: Locator, name: str) -> bool:
+    """Whether the element is still the very DOM node :func:`watch_redraws` tagged."""
+    return locator.evaluate("(node, name) => node.__workshopWatched === name", name)

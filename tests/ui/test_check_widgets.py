@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from workshop.progress import ProgressStore
 from tests.ui.helpers import new_app, open_page, write_team_lessons
+from workshop.progress import ProgressStore
 
 STAGE = "team-habits"
 
@@ -166,3 +166,67 @@ def test_stored_progress_is_shown_again_in_a_new_session(team_lessons):
     assert again.query_params["code"] == code
     assert again.button(key="habits-single-submit").disabled
     assert "Before: otherwise the split is tuned on the test score." in _texts(again.markdown)
+
+
+# --- checks as fragments: when a press reruns the sidebar's marks too --------------------
+
+class _Store:
+    """A stand-in progress store: the outcomes of one learner's checks."""
+
+    def __init__(self, outcomes: dict[str, str]):
+        self.outcomes = outcomes
+
+    def progress_for(self, code):
+        from types import SimpleNamespace
+
+        return {check_id: SimpleNamespace(outcome=outcome)
+                for check_id, outcome in self.outcomes.items()}
+
+
+def _isolation(check_id: str, outcomes: dict[str, str]):
+    from workshop.ui.check_widgets import Isolation
+
+    return Isolation(f"check-{check_id}", check_id, ("a", "b", "c"), _Store(outcomes), "CODE")
+
+
+@pytest.mark.parametrize(("check_id", "outcomes", "may_change"), [
+    ("a", {}, True),                                          # · → ◐ on the first press
+    ("b", {"a": "not_attempted"}, True),                      # a hint alone leaves ·
+    ("a", {"a": "failed"}, False),                            # ◐ stays ◐
+    ("a", {"a": "failed", "b": "passed"}, False),             # c is still open too
+    ("c", {"a": "passed", "b": "revealed"}, True),            # the last open check: → ✓
+    ("c", {"a": "passed", "b": "revealed", "c": "failed"}, True),
+    ("a", {"a": "passed", "b": "passed", "c": "passed"}, False),  # ✓ stays ✓
+])
+def test_a_press_reruns_the_sidebar_marks_only_when_the_stage_mark_may_change(
+        check_id, outcomes, may_change):
+    """Only a press on an untouched stage, or on its last open check, can change the mark."""
+    from workshop.ui.check_widgets import _mark_may_change
+
+    assert _mark_may_change(_isolation(check_id, outcomes)) is may_change
+
+
+def test_outside_a_fragment_rerun_a_press_narrows_nothing():
+    """On a full run (AppTest's clicks, the wrap-up page) the callback leaves the rerun be."""
+    from workshop.ui.check_widgets import _rerun_with_sidebar
+
+    assert _rerun_with_sidebar(_isolation("a", {})) is None
+
+
+def test_a_submission_on_the_stage_page_turns_the_sidebar_mark(stage_app):
+    """After a submission the sidebar's mark of the stage is ◐; after every check, ✓."""
+    at = stage_app
+
+    def mark() -> str:
+        labels = [link.label for link in at.sidebar.get("page_link")]
+        return next(label for label in labels if "Habits" in label).split()[-1]
+
+    assert mark() == "·"
+    at.radio(key="habits-single-answer").set_value("after")
+    at.button(key="habits-single-submit").click().run()
+    assert mark() == "◐"
+    for check_id in ("habits-single", "habits-multiple", "habits-numeric", "habits-ordering",
+                     "habits-predict"):
+        at.button(key=f"{check_id}-reveal").click().run()
+    assert not at.exception
+    assert mark() == "✓"

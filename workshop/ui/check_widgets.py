@@ -1,9 +1,14 @@
-"""One check, drawn for its kind: the answer widgets, Submit · Hint · Reveal, the feedback
-from ``grade()``, and the explanation and references after a pass or a reveal.
+"""One check, drawn for its kind: answer widgets, Submit · Hint · Reveal, feedback.
 
-Grading is pure (``workshop.checks``); this module only collects the answer, records what
+The feedback comes from ``grade()``; the explanation and references follow a pass or a
+reveal. Grading is pure (``workshop.checks``); this module only collects the answer, records what
 happened in the progress store, and shows the result. Every widget key starts with the
 check id, so two checks on a page never share state.
+
+On a stage page each check is a fragment of its own (``render_checks(isolated=True)``): its
+buttons and answer widgets rerun only that check, not the page. The sidebar's page links are
+a keyed fragment too (``sidebar.MARKS_FRAGMENT_KEY``), rerun with the check after a press of
+Submit, Hint or Reveal, so a stage's mark (· ◐ ✓) follows at once.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ import time
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from case_study.errors import CaseStudyError
 from workshop import checks as engine
 from workshop.errors import WorkshopError
 from workshop.ui.last_resort import show_unexpected
+from workshop.ui.sidebar import MARKS_FRAGMENT_KEY, stage_mark
+from workshop.ui.sidebar import NONE as MARK_NONE
 
 PASSED, FAILED, REVEALED, NOT_ATTEMPTED = "passed", "failed", "revealed", "not_attempted"
 FINISHED = frozenset({PASSED, REVEALED})
@@ -123,9 +132,9 @@ def _multiple_choice(check, disabled: bool) -> Answer:
 
 
 def _numeric(check, disabled: bool, label: str = "Your answer") -> Answer:
-    number = st.number_input(_number_label(label, check), value=None, step=10.0 ** -_decimals(check),
-                             format=f"%.{_decimals(check)}f", key=f"{check.id}-answer",
-                             disabled=disabled)
+    number = st.number_input(_number_label(label, check), value=None,
+                             step=10.0 ** -_decimals(check), format=f"%.{_decimals(check)}f",
+                             key=f"{check.id}-answer", disabled=disabled)
     if number is None:
         return Answer(missing="Enter a number first.")
     if not math.isfinite(number):
@@ -193,8 +202,11 @@ def _run_computation(check) -> float | None:
 
 
 def _grade(check, kind: str, answer: Answer, ui: dict):
-    """Grade an answer (running the computation or the hands-on grader where the kind
-    needs it). Returns the Result, or None when nothing could be graded."""
+    """Grade an answer, running the computation or the hands-on grader where the kind needs it.
+
+    Returns:
+        The Result, or None when nothing could be graded.
+    """
     try:
         if kind == "predict_then_run":
             actual = _run_computation(check)
@@ -203,7 +215,8 @@ def _grade(check, kind: str, answer: Answer, ui: dict):
             ui["prediction"], ui["actual"] = answer.value, actual
             return engine.grade(check, answer.value, actual=actual)
         if kind == "hands_on":
-            with st.status("Training twice, each in a fresh Python process…", expanded=True) as status:
+            with st.status("Training twice, each in a fresh Python process…",
+                           expanded=True) as status:
                 result = engine.run_hands_on(check, answer.value)
                 status.update(label="Both runs finished", state="complete")
             return result
@@ -265,8 +278,11 @@ def _plain(value) -> str:
 
 
 def _show_details(details: dict) -> None:
-    """A hands-on grader's details: plain values as lines, a list of records (e.g. one
-    per fresh process, with its hashes) as a table, so both hashes sit one above the other."""
+    """A hands-on grader's details: plain values as lines, lists of records as tables.
+
+    A list of records (e.g. one per fresh process, with its hashes) becomes a table, so both
+    hashes sit one above the other.
+    """
     if not details:
         return
     lines, tables = [], []
@@ -306,7 +322,8 @@ def _reference_answer(check, kind: str, ui: dict) -> str:
         return f"**{label}:**\n\n" + "\n".join(f"- {_option_text(check, key)}" for key in keys)
     if kind == "ordering":
         return "**Order:**\n\n" + "\n".join(
-            f"{position}. {_option_text(check, key)}" for position, key in enumerate(answer or [], 1))
+            f"{position}. {_option_text(check, key)}"
+            for position, key in enumerate(answer or [], 1))
     if kind == "predict_then_run":
         return f"**Computed now:** {_format_number(ui['actual'], check)}"
     if kind == "numeric":
@@ -325,63 +342,191 @@ def _show_explanation(check, kind: str, ui: dict, revealed: bool, cite) -> None:
             st.markdown("\n".join(f"- {cite(reference)}" for reference in check.references))
 
 
+# --- reruns: the check alone, or the page -------------------------------------------------
+
+def _in_fragment_rerun() -> bool:
+    """True while only fragments run (a press inside a check), not the whole page.
+
+    A widget inside a fragment reruns that fragment alone; the run then lists the
+    fragments it runs (``fragment_ids_this_run``). A full run (a page load, a click
+    elsewhere, AppTest's ``run()``) lists none.
+    """
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
+def _fragment_key(check) -> str:
+    """The key of a check's own fragment: ``st.rerun([key, …])`` names it."""
+    return f"check-{check.id}"
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """A check drawn in a fragment of its own: what its buttons' callback needs.
+
+    Attributes:
+        fragment_key: the key of the check's fragment.
+        check_id: the check.
+        stage_check_ids: every check of its stage, in order (the stage's mark).
+        store: the ``ProgressStore``.
+        code: the learner's resume code.
+    """
+
+    fragment_key: str
+    check_id: str
+    stage_check_ids: tuple[str, ...]
+    store: object
+    code: str
+
+
+def _mark_may_change(isolation: Isolation) -> bool:
+    """Whether a press on this check may change its stage's mark in the sidebar.
+
+    Only two presses can: any on a stage not yet touched (· → ◐), and one on the last
+    check of the stage still open (→ ✓). Judged before the press is handled, so it errs
+    on the side of "may".
+    """
+    progress = isolation.store.progress_for(isolation.code)
+    mark = stage_mark(isolation.stage_check_ids, progress)
+    if mark == MARK_NONE:
+        return True
+    open_checks = [check_id for check_id in isolation.stage_check_ids
+                   if _value(getattr(progress.get(check_id), "outcome", "")) not in FINISHED]
+    return open_checks == [isolation.check_id]
+
+
+def _rerun_with_sidebar(isolation: Isolation) -> None:
+    """On Submit, Hint or Reveal: rerun the check, with the sidebar's marks if they may change.
+
+    A callback, so it runs before the fragment does: the check's fragment records the
+    press first, then the sidebar's page links are drawn again from the store, so a stage
+    whose mark changed (· → ◐ on the first attempt, → ✓ when its last check is finished)
+    shows the new mark without a page rerun. Any other press reruns the check alone (the
+    fragment's own rerun). On a full run (no fragment involved) nothing is narrowed: the
+    whole page, sidebar included, is drawn anyway.
+    """
+    if not _in_fragment_rerun() or not _mark_may_change(isolation):
+        return
+    try:
+        st.rerun([isolation.fragment_key, MARKS_FRAGMENT_KEY])
+    except StreamlitAPIException:
+        # No sidebar fragment in this app (a page drawn on its own): the check alone reruns.
+        return
+
+
+def _redraw() -> None:
+    """Draw the check again after a press changed the store (buttons, status line).
+
+    In a fragment rerun only the fragments already queued rerun (this check, then the
+    sidebar's marks); in a full run, the page.
+    """
+    if _in_fragment_rerun():
+        st.rerun(scope="fragment")
+    st.rerun()
+
+
+# --- one check ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Shown:
+    """What a check's stored progress says, as the buttons and the status line need it."""
+
+    stored: str
+    attempts: int
+    hints_used: int
+
+    @property
+    def finished(self) -> bool:
+        return self.stored in FINISHED
+
+
+def _shown(progress) -> _Shown:
+    if progress is None:
+        return _Shown("", 0, 0)
+    return _Shown(_value(getattr(progress, "outcome", "")),
+                  int(getattr(progress, "attempts", 0) or 0),
+                  int(getattr(progress, "hints_used", 0) or 0))
+
+
+def _draw_buttons(check, kind: str, ui: dict, locked: bool, finished: bool,
+                  isolation: Isolation | None) -> tuple[bool, bool, bool]:
+    """Submit · Hint · Reveal in a row; returns which was pressed."""
+    hints = len(check.hints)
+    extra = ({"on_click": _rerun_with_sidebar, "args": (isolation,)} if isolation else {})
+    buttons = st.container(horizontal=True)
+    submit = buttons.button(SUBMIT_LABELS.get(kind, "Submit"), key=f"{check.id}-submit",
+                            disabled=locked, type="primary", **extra)
+    hint = buttons.button(f"Hint ({min(ui['hints_shown'], hints)}/{hints})",
+                          key=f"{check.id}-hint", disabled=ui["hints_shown"] >= hints, **extra)
+    reveal = buttons.button("Reveal", key=f"{check.id}-reveal", disabled=finished, **extra)
+    return submit, hint, reveal
+
+
 def render_check(check, *, index: int, total: int, store, code: str, progress=None,
-                 cite=str) -> None:
+                 cite=str, isolation: Isolation | None = None) -> None:
     """Draw one check and handle Submit, Hint and Reveal.
 
     Args:
         check: a ``workshop.checks.Check``.
-        index, total: its position on the page ("Check i of n").
-        store: the ``ProgressStore``; code: the learner's resume code.
+        index: its position on the page ("Check i of n").
+        total: the number of checks on the page.
+        store: the ``ProgressStore``.
+        code: the learner's resume code.
         progress: the learner's stored ``CheckProgress`` for this check, if any.
         cite: turns a reference (a source id, or text citing ``[id]``) into what is shown
             (``course.citation``).
+        isolation: set when the check is drawn in a fragment of its own; its buttons
+            then rerun it, with the sidebar's marks when the stage's mark may change.
     """
     kind = _value(check.kind)
     ui = _ui_state(check, progress)
-    stored = _value(getattr(progress, "outcome", "")) if progress else ""
-    finished = stored in FINISHED
-    hints = list(check.hints)
-
-    attempts = int(getattr(progress, "attempts", 0) or 0)
+    shown = _shown(progress)
 
     st.markdown(f"##### Check {index} of {total}")
-    status = _status_line(stored, attempts, int(getattr(progress, "hints_used", 0) or 0))
+    status = _status_line(shown.stored, shown.attempts, shown.hints_used)
     if status:
         st.caption(status)
     st.markdown(check.prompt)
 
     # A prediction counts once: after it is committed (in this session or an earlier one)
     # the real value is known, so predicting again would not be a prediction.
-    committed = kind == "predict_then_run" and (ui["prediction"] is not None or attempts > 0)
+    committed = kind == "predict_then_run" and (ui["prediction"] is not None
+                                                 or shown.attempts > 0)
     if committed and ui["actual"] is None:
         ui["actual"] = _run_computation(check)
 
-    answer = _collect(check, kind, finished or committed, ui)
-    buttons = st.container(horizontal=True)
-    submit = buttons.button(SUBMIT_LABELS.get(kind, "Submit"), key=f"{check.id}-submit",
-                               disabled=finished or committed, type="primary")
-    hint = buttons.button(f"Hint ({min(ui['hints_shown'], len(hints))}/{len(hints)})",
-                           key=f"{check.id}-hint", disabled=ui["hints_shown"] >= len(hints))
-    reveal = buttons.button("Reveal", key=f"{check.id}-reveal", disabled=finished)
+    locked = shown.finished or committed
+    answer = _collect(check, kind, locked, ui)
+    submit, hint, reveal = _draw_buttons(check, kind, ui, locked, shown.finished, isolation)
+    if _handle_presses(check, kind, answer, ui, store, code,
+                       pressed=(submit and not locked, hint, reveal and not shown.finished)):
+        # Draw again so the buttons, the status line (and the sidebar marks) agree with
+        # the store.
+        _redraw()
+    _show_after_buttons(check, kind, ui, shown.stored, cite)
 
+
+def _handle_presses(check, kind: str, answer, ui: dict, store, code: str,
+                    pressed: tuple[bool, bool, bool]) -> bool:
+    """Act on Submit, Hint or Reveal (each only when it may be pressed).
+
+    Returns:
+        True when the store changed.
+    """
+    submit, hint, reveal = pressed
     changed = False
-    if submit and not (finished or committed):
+    if submit:
         changed = _submit(check, kind, answer, ui, store, code)
-    if hint and ui["hints_shown"] < len(hints):
+    if hint and ui["hints_shown"] < len(check.hints):
         store.record_hint(code, check.stage_id, check.id)
         ui["hints_shown"] += 1
         changed = True
-    if reveal and not finished:
+    if reveal:
         if kind == "predict_then_run" and ui["actual"] is None:
             ui["actual"] = _run_computation(check)
         store.record_reveal(code, check.stage_id, check.id)
         changed = True
-    if changed:
-        # Rerun so the sidebar marks, the buttons and the status line agree with the store.
-        st.rerun()
-
-    _show_after_buttons(check, kind, ui, stored, cite)
+    return changed
 
 
 def _submit(check, kind: str, answer, ui: dict, store, code: str) -> bool:
@@ -401,8 +546,7 @@ def _submit(check, kind: str, answer, ui: dict, store, code: str) -> bool:
 
 
 def _show_after_buttons(check, kind: str, ui: dict, stored: str, cite) -> None:
-    """The hints shown so far, the prediction, the feedback and, once finished, the
-    explanation."""
+    """The hints shown so far, the prediction, the feedback and, once finished, the explanation."""
     for number, text in enumerate(list(check.hints)[: ui["hints_shown"]], 1):
         st.info(f"Hint {number}: {text}")
     if kind == "predict_then_run":
@@ -414,8 +558,34 @@ def _show_after_buttons(check, kind: str, ui: dict, stored: str, cite) -> None:
         _show_explanation(check, kind, ui, revealed=stored == REVEALED, cite=cite)
 
 
-def render_checks(course, stage, code: str, store) -> None:
-    """Every check of a stage, each in its own box, numbered "Check i of n"."""
+def _isolated_check(check, stage_check_ids: tuple[str, ...], *, index: int, total: int, store,
+                    code: str, progress, cite) -> None:
+    """One check as a fragment of its own (see :func:`render_checks`).
+
+    Streamlit calls a fragment again with the arguments of the last full run, so on a
+    fragment rerun the check's progress is read from the store again.
+    """
+    if _in_fragment_rerun():
+        progress = store.progress_for(code).get(check.id)
+    isolation = Isolation(_fragment_key(check), check.id, stage_check_ids, store, code)
+    render_check(check, index=index, total=total, store=store, code=code, progress=progress,
+                 cite=cite, isolation=isolation)
+
+
+def render_checks(course, stage, code: str, store, *, isolated: bool = False) -> None:
+    """Every check of a stage, each in its own box, numbered "Check i of n".
+
+    Args:
+        course: the loaded course (for citations).
+        stage: the stage whose checks are drawn.
+        code: the learner's resume code.
+        store: the ``ProgressStore``.
+        isolated: draw each check as a fragment of its own (``st.fragment``), so its
+            buttons and answer widgets rerun that check alone, with the sidebar's marks
+            after a press of Submit, Hint or Reveal. Only for a page on which nothing
+            else shows the learner's progress (a stage page); the wrap-up page, whose
+            results sit beside its checks, reruns whole.
+    """
     if not stage.checks:
         return
     progress = store.progress_for(code)
@@ -423,5 +593,12 @@ def render_checks(course, stage, code: str, store) -> None:
     total = len(stage.checks)
     for index, check in enumerate(stage.checks, 1):
         with st.container(border=True):
-            render_check(check, index=index, total=total, store=store, code=code,
-                         progress=progress.get(check.id), cite=course.citation)
+            arguments = {"index": index, "total": total, "store": store, "code": code,
+                         "progress": progress.get(check.id), "cite": course.citation}
+            if isolated:
+                # One fragment per check, keyed by the check id: widgets inside a fragment
+                # must be created inside it, and st.rerun([key, …]) names it.
+                draw = st.fragment(_isolated_check, key=_fragment_key(check))
+                draw(check, tuple(item.id for item in stage.checks), **arguments)
+            else:
+                render_check(check, **arguments)

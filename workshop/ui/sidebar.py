@@ -49,21 +49,37 @@ def _outcome(record) -> str:
     return str(getattr(outcome, "value", outcome))
 
 
+# The page links are a fragment of their own, keyed so that a check can rerun them with
+# itself (``st.rerun([check_key, MARKS_FRAGMENT_KEY])``, workshop/ui/check_widgets.py): a
+# check's press then redraws the marks without rerunning the page.
+MARKS_FRAGMENT_KEY = "sidebar-marks"
+
+
+@st.fragment(key=MARKS_FRAGMENT_KEY)
+def render_page_links(course, pages: Mapping[str, st.Page], code: str) -> None:
+    """The pages as links, each stage with its progress mark, read from the store now.
+
+    A fragment: rerun after a check's Submit, Hint or Reveal, it reads the progress again
+    (its arguments are those of the last full run; the marks are not).
+    """
+    progress = session.get_store().progress_for(code)
+    st.page_link(pages[WELCOME_ID], label="Welcome")
+    for stage in content_stages(course):
+        mark = stage_mark([check.id for check in stage.checks], progress)
+        # "3 Model ✓", as in the design sketch; the em space keeps the mark apart.
+        st.page_link(pages[stage.id], label=f"{stage.number} {stage.nav_title}\u2003{mark}")
+    wrap_up = wrap_up_stage(course)
+    wrap_mark = stage_mark([check.id for check in wrap_up.checks], progress) if wrap_up else ""
+    st.page_link(pages[WRAP_UP_ID], label=f"Wrap-up\u2003{wrap_mark}".rstrip())
+    if INSTRUCTOR_ID in pages:
+        st.page_link(pages[INSTRUCTOR_ID], label="Instructor")
+
+
 def render(course, pages: Mapping[str, st.Page], code: str) -> None:
     """Draw the sidebar: the pages with progress marks, the resume code, the display name."""
-    progress = session.get_store().progress_for(code)
     with st.sidebar:
         st.markdown(f"**{course.title}**")
-        st.page_link(pages[WELCOME_ID], label="Welcome")
-        for stage in content_stages(course):
-            mark = stage_mark([check.id for check in stage.checks], progress)
-            # "3 Model ✓", as in the design sketch; the em space keeps the mark apart.
-            st.page_link(pages[stage.id], label=f"{stage.number} {stage.nav_title}\u2003{mark}")
-        wrap_up = wrap_up_stage(course)
-        wrap_mark = stage_mark([check.id for check in wrap_up.checks], progress) if wrap_up else ""
-        st.page_link(pages[WRAP_UP_ID], label=f"Wrap-up\u2003{wrap_mark}".rstrip())
-        if INSTRUCTOR_ID in pages:
-            st.page_link(pages[INSTRUCTOR_ID], label="Instructor")
+        render_page_links(course, pages, code)
         st.divider()
         st.caption("Your resume code — keep it to carry on later or on another machine:")
         st.code(code, language=None)

@@ -94,7 +94,9 @@ def render(stage_id: str) -> None:
     render_demo(stage.id)
     lesson_view.render_story(stage.lesson)
     lesson_view.render_checklist_tools_metrics(stage.lesson)
-    check_widgets.render_checks(course, stage, code, session.get_store())
+    # Each check a fragment of its own: a press reruns that check (and the sidebar's
+    # marks), not the lesson and the demo above it.
+    check_widgets.render_checks(course, stage, code, session.get_store(), isolated=True)
     lesson_view.render_keypoints(stage.lesson)
     lesson_view.render_further_reading(stage.lesson)
     st.divider()
