@@ -1,5 +1,6 @@
-"""Stage 3 — model development: why the same training code gives another ROC AUC every run,
-and which practices make it give one answer, byte for byte, in any process.
+"""Stage 3 — model development: the same training code, another ROC AUC every run.
+
+Which practices make it give one answer, byte for byte, in any process?
 
 Four experiments, each returning plain data a UI or the command line can show:
 
@@ -67,13 +68,15 @@ from case_study.pipelines import (
     train_reproducible,
 )
 from case_study.practices import PRACTICE_TEXT, Practices, SwitchboardRun
+from case_study.run_pool import RunPool
 from case_study.runs import RunPoint, RunSummary, run_point, runs_frame, summarise_runs
 
 # fmt: off
 __all__ = [
     # unseeded vs seeded runs, seed shopping
     "RunPoint", "RunSummary", "runs_frame", "one_more_unseeded_run", "unseeded_runs",
-    "seeded_runs", "summarise_runs", "LOGISTIC_PARAMS", "SHOPPING_SEEDS", "logistic_auc",
+    "seeded_runs", "summarise_runs", "UNSEEDED_POOL", "SERVER_RUNS", "warm_pool",
+    "LOGISTIC_PARAMS", "SHOPPING_SEEDS", "logistic_auc",
     "SeedShopping", "seed_shopping", "seed_shopping_gap",
     # the switchboard
     "IRREPRODUCIBLE", "REPRODUCIBLE", "SEEDS_ONLY", "MINIMAL_REPRODUCIBLE", "SwitchboardRun",
@@ -119,6 +122,28 @@ def unseeded_runs(n: int = 20, frame: pd.DataFrame | None = None) -> pd.DataFram
     """
     frame = _frame_or_load(frame)
     return runs_frame(one_more_unseeded_run(frame, i + 1) for i in range(n))
+
+
+def _server_unseeded_run() -> RunPoint:
+    # The verified data, read afresh for each run the server makes on its own (~40 ms
+    # beside ~200 ms of training), so a pooled run is exactly what a learner's would be.
+    return one_more_unseeded_run(load_german_credit())
+
+
+# Real unseeded runs this process has made, shared by every learner (see case_study.run_pool):
+# opening the page shows the latest SERVER_RUNS of them; "Run again" adds the learner's own.
+UNSEEDED_POOL: RunPool[RunPoint] = RunPool(
+    _server_unseeded_run, name="Stage 3 unseeded runs", capacity=200
+)
+SERVER_RUNS = 3
+
+
+def warm_pool() -> None:
+    """Make sure :data:`UNSEEDED_POOL` holds its first :data:`SERVER_RUNS` runs.
+
+    The server's background warm-up calls this, so no learner waits for them.
+    """
+    UNSEEDED_POOL.ensure(SERVER_RUNS)
 
 
 def seeded_runs(

@@ -1,5 +1,6 @@
 """Stage 3 in a real browser: "Run again" adds a point to the unseeded runs' chart, while
-the seeded result stays put — and a seeded rerun lands on the very same spot."""
+the seeded result stays put — and a seeded rerun lands on the very same spot. The page
+says which runs the server made earlier and which are the learner's."""
 
 from __future__ import annotations
 
@@ -11,14 +12,20 @@ from .helpers import COURSE, LOAD_TIMEOUT, STEP_TIMEOUT, go_to_stage, main, open
 
 MODEL = COURSE.stage("model")
 # The demo's caption under each chart (workshop/ui/demos/model.py, _hash_summary).
-RUNS_CAPTION = re.compile(r"^(\d+) runs? · ROC AUC (\d\.\d{4})–(\d\.\d{4}) \(spread (\d\.\d{4})\) · "
-                          r"(\d+) distinct model hash(es)?$")
+RUNS_CAPTION = re.compile(
+    r"^(\d+) runs? · ROC AUC (\d\.\d{4})–(\d\.\d{4}) \(spread (\d\.\d{4})\) · "
+    r"(\d+) distinct model hash(es)?$"
+)
 
 
 def _column(page: Page, title: str) -> Locator:
     """The bordered demo column headed "Irreproducible" or "Reproducible"."""
-    return (main(page).locator('[data-testid="stColumn"]')
-            .filter(has=page.get_by_role("heading", name=title, exact=True)).first)
+    return (
+        main(page)
+        .locator('[data-testid="stColumn"]')
+        .filter(has=page.get_by_role("heading", name=title, exact=True))
+        .first
+    )
 
 
 def _runs_caption(column: Locator) -> Locator:
@@ -26,8 +33,9 @@ def _runs_caption(column: Locator) -> Locator:
 
 
 def _points(column: Locator) -> Locator:
-    """The dots of the column's runs chart (Vega draws one SVG path per point)."""
-    return column.locator('[data-testid="stVegaLiteChart"] g.mark-symbol path')
+    """The dots of the column's runs chart (Vega draws one SVG path per point; the legend's
+    symbols are not marks)."""
+    return column.locator('[data-testid="stVegaLiteChart"] g.mark-symbol.role-mark path')
 
 
 def _caption_figures(column: Locator) -> tuple[int, str, str, str, int]:
@@ -51,6 +59,8 @@ def test_run_again_adds_an_unseeded_point_while_the_seeded_result_stays(server, 
 
     runs, *_ = _caption_figures(left)
     assert runs >= 2, "the unseeded demo starts with several runs"
+    expect(left.get_by_text(f"Runs 1–{runs}: earlier runs by this server")).to_be_visible()
+    expect(left.get_by_text("None yours yet")).to_be_visible()
     expect(_points(left)).to_have_count(runs, timeout=STEP_TIMEOUT)
     seeded_before = _runs_caption(right).inner_text().strip()
     seeded_runs, seeded_low, seeded_high, seeded_spread, seeded_hashes = _caption_figures(right)
@@ -58,7 +68,10 @@ def test_run_again_adds_an_unseeded_point_while_the_seeded_result_stays(server, 
     expect(_points(right)).to_have_count(1, timeout=STEP_TIMEOUT)
 
     left.get_by_role("button", name="Run again", exact=True).click()
-    expect(_runs_caption(left)).to_have_text(re.compile(rf"^{runs + 1} runs · "), timeout=STEP_TIMEOUT)
+    expect(_runs_caption(left)).to_have_text(
+        re.compile(rf"^{runs + 1} runs · "), timeout=STEP_TIMEOUT
+    )
+    expect(left.get_by_text(f"Run {runs + 1}: yours")).to_be_visible()
     settle(page)
     expect(_points(left)).to_have_count(runs + 1, timeout=STEP_TIMEOUT)
     # Unseeded runs are new models: more than one model hash among them.
@@ -69,7 +82,8 @@ def test_run_again_adds_an_unseeded_point_while_the_seeded_result_stays(server, 
     right.get_by_role("button", name="Run the seeded version again", exact=True).click()
     expect(_runs_caption(right)).to_have_text(
         f"2 runs · ROC AUC {seeded_low}–{seeded_low} (spread 0.0000) · 1 distinct model hash",
-        timeout=STEP_TIMEOUT)
+        timeout=STEP_TIMEOUT,
+    )
     settle(page)
     expect(_points(right)).to_have_count(2, timeout=STEP_TIMEOUT)
     expect(right.get_by_text(re.compile(r"^Model .+ = .+ ✓$"))).to_be_visible()

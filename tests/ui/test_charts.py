@@ -25,9 +25,16 @@ def _both_ways():
     frame = pd.DataFrame({"month": [1, 2, 3], "rate": [0.5, None, 0.75], "group": ["a", "b", None]})
 
     def chart(data):
-        line = alt.Chart(data).mark_line(point=True).encode(
-            x=alt.X("month:Q"), y=alt.Y("rate:Q", axis=alt.Axis(format="%")),
-            color=alt.Color("group:N"), tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("rate:Q")])
+        line = (
+            alt.Chart(data)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("month:Q"),
+                y=alt.Y("rate:Q", axis=alt.Axis(format="%")),
+                color=alt.Color("group:N"),
+                tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("rate:Q")],
+            )
+        )
         rule = alt.Chart(data).mark_rule(color="grey").encode(y=alt.Y("mean(rate):Q"))
         return (line + rule).properties(height=200)
 
@@ -42,8 +49,13 @@ def _drawn(element) -> tuple[str, list]:
     for number, dataset in enumerate(element.proto.datasets):
         spec = spec.replace(f'"{dataset.name}"', f'"dataset-{number}"')
         table = pa.ipc.open_stream(dataset.data.data).read_all()
-        tables.append(sorted((name, str(table.schema.field(name).type), table.column(name).to_pylist())
-                             for name in table.column_names if not name.startswith("__index")))
+        tables.append(
+            sorted(
+                (name, str(table.schema.field(name).type), table.column(name).to_pylist())
+                for name in table.column_names
+                if not name.startswith("__index")
+            )
+        )
     return spec, tables
 
 
@@ -66,8 +78,14 @@ def test_no_chart_channel_is_a_bare_string():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "encode":
                 for keyword in node.keywords:
-                    values = keyword.value.elts if isinstance(keyword.value, (ast.List, ast.Tuple)) \
+                    values = (
+                        keyword.value.elts
+                        if isinstance(keyword.value, (ast.List, ast.Tuple))
                         else [keyword.value]
-                    bare += [f"{path.relative_to(PROJECT_ROOT)}:{value.lineno} {keyword.arg}"
-                             for value in values if isinstance(value, (ast.Constant, ast.JoinedStr))]
+                    )
+                    bare += [
+                        f"{path.relative_to(PROJECT_ROOT)}:{value.lineno} {keyword.arg}"
+                        for value in values
+                        if isinstance(value, (ast.Constant, ast.JoinedStr))
+                    ]
     assert bare == []

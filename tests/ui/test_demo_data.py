@@ -40,7 +40,10 @@ def test_running_the_leaks_draws_leaky_and_clean_scores_over_seeds():
     before = len(at.get("vega_lite_chart"))
     assert not any("mean ROC AUC" in m.label for m in at.metric)
     assert at.button(key="data-run-leaks").label == "Run the three leaks on every seed"
-    assert any("Predict first" in c.value and "Run the three leaks on every seed" in c.value for c in at.caption)
+    assert any(
+        "Predict first" in c.value and "Run the three leaks on every seed" in c.value
+        for c in at.caption
+    )
     at.button(key="data-run-leaks").click().run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == before + 1
@@ -56,7 +59,9 @@ def test_a_data_problem_shows_an_error_not_a_traceback(monkeypatch):
     from workshop.ui.demos import data as demo
 
     def broken(seed):
-        raise DataIntegrityError("data/raw/german.data is missing. Restore it from version control.")
+        raise DataIntegrityError(
+            "data/raw/german.data is missing. Restore it from version control."
+        )
 
     monkeypatch.setattr(stage2_data, "cached_upstream_update", broken)
     demo._upstream.clear()

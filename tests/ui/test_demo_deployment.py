@@ -48,7 +48,9 @@ def test_the_false_alarm_figures_stay_closed_until_the_study_is_run():
     assert not any("threshold near" in c.value for c in at.caption)
     assert not any('"share' in chart.proto.spec for chart in at.get("vega_lite_chart"))
     assert at.button(key="deployment-run-false-alarms").label == "Run the false-alarm study"
-    assert any("Predict first" in c.value and "Run the false-alarm study" in c.value for c in at.caption)
+    assert any(
+        "Predict first" in c.value and "Run the false-alarm study" in c.value for c in at.caption
+    )
     shown = "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
     assert f"{psi_threshold_batch_100():.3f}" not in shown
     assert f"{false_alarm_percent_batch_100():.1f}%" not in shown
@@ -63,7 +65,8 @@ def test_the_false_alarm_figures_stay_closed_until_the_study_is_run():
 
 
 def test_demo_draws_the_monitoring_charts_with_threshold_rules():
-    """The learner sees approval rate, PSI per feature with its alert rule, predictions, labels, false alarms."""
+    """The learner sees approval rate, PSI per feature with its alert rule, predictions,
+    labels, false alarms."""
     at = _run_false_alarms()
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
     assert len(specs) >= 7
@@ -119,7 +122,9 @@ def test_case_study_error_shows_a_message_not_a_traceback(monkeypatch):
     from case_study import stage5_deployment as s5
 
     def refuse(*args, **kwargs):
-        raise s5.MonitoringError("The baseline profile is missing. Record it again from the training run.")
+        raise s5.MonitoringError(
+            "The baseline profile is missing. Record it again from the training run."
+        )
 
     monkeypatch.setattr(s5, "run_deployment_study", refuse)
     st.cache_data.clear()

@@ -33,7 +33,8 @@ def _chart_rows(at: AppTest, index: int) -> list[dict]:
 
 
 def test_demo_renders_both_columns_with_a_chart_each_and_the_holdout_closed():
-    """A learner opening Stage 1 sees both teams, twenty variants charted, and no holdout score yet."""
+    """A learner opening Stage 1 sees both teams, twenty variants charted, and no holdout
+    score yet."""
     at = _new_demo()
     assert not at.exception
     assert not at.error
@@ -43,7 +44,9 @@ def test_demo_renders_both_columns_with_a_chart_each_and_the_holdout_closed():
     assert "Announced: best test ROC AUC of 20" in _labels(at)
     assert not any("holdout" in label for label in _labels(at))
     assert at.button(key="design-open-holdout").label == "Open the locked holdout"
-    assert any("Predict first" in c.value and "Open the locked holdout" in c.value for c in at.caption)
+    assert any(
+        "Predict first" in c.value and "Open the locked holdout" in c.value for c in at.caption
+    )
 
 
 def test_opening_the_holdout_shows_the_gap_and_the_seed_charts():
@@ -85,8 +88,10 @@ def test_check_plan_lists_the_team_plans_gaps_on_demand():
     shown = " ".join(m.value for m in at.markdown)
     assert "**success_threshold**" not in shown
     assert at.button(key="design-check-team-plan").label == "Run check_plan on the team's plan"
-    assert any("Answer the check below" in c.value and "Run check_plan on the team's plan" in c.value
-               for c in at.caption)
+    assert any(
+        "Answer the check below" in c.value and "Run check_plan on the team's plan" in c.value
+        for c in at.caption
+    )
     at.button(key="design-check-team-plan").click().run()
     shown = " ".join(m.value for m in at.markdown)
     for field in ("metric", "split", "seed", "baseline", "success_threshold", "summary"):

@@ -97,16 +97,22 @@ def test_the_seed_change_asks_for_the_prediction_first_and_shows_the_diff(at):
     presses "Rebuild with this change", under a caption asking for the prediction first."""
     from case_study.stage4_legacy import fields_changed_by_seed
 
-    assert any("Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption)
+    assert any(
+        "Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption
+    )
     assert at.button(key="legacy-change-run").label == "Rebuild with this change"
     assert not any("compared fields differ" in m.value for m in at.markdown)
     at.button(key="legacy-change-run").click().run()  # the field starts at "seed"
     assert not at.exception
     assert f"**{int(fields_changed_by_seed())}** of" in texts(at)
-    assert not any("Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption)
+    assert not any(
+        "Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption
+    )
 
 
-@pytest.mark.parametrize("field", ["seed", "params.n_estimators", "params.max_depth", "params.min_samples_leaf"])
+@pytest.mark.parametrize(
+    "field", ["seed", "params.n_estimators", "params.max_depth", "params.min_samples_leaf"]
+)
 def test_each_field_input_accepts_only_what_a_rebuild_accepts(at, field):
     """The number input of each field is bounded by the case study's own limits, so the
     learner cannot type a value the rebuild would refuse."""
@@ -133,7 +139,63 @@ def test_model_card_charts_group_intervals_and_states_the_attribute_9_caveat(at)
     interval = spec["spec"]["layer"][0]["encoding"]
     assert (interval["x"]["field"], interval["x2"]["field"]) == ("accuracy_low", "accuracy_high")
     # Streamlit ships the chart's data as Arrow beside the spec.
-    groups = pd.concat(pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets)
+    groups = pd.concat(
+        pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets
+    )
     assert {"accuracy_low", "accuracy_high", "n"} <= set(groups.columns)
     assert (groups["flag"] == "too small to trust").any()
     assert any(codes.ATTRIBUTE_9_CAVEAT in w.value for w in at.warning)
+
+
+@pytest.fixture
+def count_trainings(monkeypatch):
+    """Count every model fit in this process (every training goes through Pipeline.fit)."""
+    from sklearn.pipeline import Pipeline
+
+    fits = []
+    real_fit = Pipeline.fit
+
+    def counting_fit(self, *args, **kwargs):
+        fits.append(type(self.steps[-1][1]).__name__)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "fit", counting_fit)
+    return fits
+
+
+def test_a_new_learner_on_a_warm_server_trains_nothing_and_is_told_whose_pickle_it_is(
+    count_trainings,
+):
+    """Opening Stage 4 questions the server's latest real team pickle without training; the
+    page says it is an earlier run by this server, and a retrain is the learner's own."""
+    from case_study import stage4_legacy as s4
+
+    s4.warm_pool()
+    assert not AppTest.from_function(legacy_demo, default_timeout=TIMEOUT).run().exception
+    count_trainings.clear()
+    app = AppTest.from_function(legacy_demo, default_timeout=TIMEOUT).run()
+    assert not app.exception
+    assert count_trainings == []
+    (latest,) = s4.TEAM_PICKLES.latest(1)
+    assert latest.value.file_sha256[:12] in texts(app)
+    assert any(
+        "An earlier run by this server" in c.value and latest.made_at_text in c.value
+        for c in app.caption
+    )
+    app.button(key="legacy-retrain").click().run()
+    assert count_trainings == ["RandomForestClassifier"]  # exactly one, for this learner
+    assert "Retrain 1: yours" in texts(app)
+
+
+def test_a_fresh_server_makes_the_team_pickle_once(monkeypatch, count_trainings):
+    """With no pickle made yet, the first learner's page trains it once; the next trains none."""
+    from case_study import stage4_legacy as s4
+    from case_study.run_pool import RunPool
+
+    fresh = RunPool(s4.make_team_pickle, name="fresh server")
+    monkeypatch.setattr(s4, "TEAM_PICKLES", fresh)
+    assert not AppTest.from_function(legacy_demo, default_timeout=TIMEOUT).run().exception
+    assert fresh.trainings == 1
+    count_trainings.clear()
+    assert not AppTest.from_function(legacy_demo, default_timeout=TIMEOUT).run().exception
+    assert count_trainings == [] and fresh.trainings == 1

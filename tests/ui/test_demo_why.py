@@ -30,7 +30,9 @@ def _everything_shown(at: AppTest) -> str:
     """Every text, metric, caption, table and chart data on the page, as one string."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [f"{m.label} {m.value} {m.delta}" for m in at.metric]
-    parts += [e.value for e in at.success] + [e.value for e in at.warning] + [e.value for e in at.info]
+    parts += (
+        [e.value for e in at.success] + [e.value for e in at.warning] + [e.value for e in at.info]
+    )
     parts += [df.value.to_csv() for df in at.dataframe]
     parts += [chart.proto.spec for chart in at.get("vega_lite_chart")]
     return "\n".join(parts)

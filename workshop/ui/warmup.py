@@ -1,5 +1,8 @@
 """Import the case study's stage modules in the background, once per server process.
 
+Then fill the pools of real unseeded runs (``case_study.run_pool``) that Stages 3 and 4
+show, so that no learner opening those pages pays for training (:data:`POOL_WARMERS`).
+
 Why: the first page in a fresh process that trains a model (Stage 1 onwards) pays about a
 second to import scikit-learn (which pulls in scipy) before its own work, which pushed the
 heaviest pages past their two-second budget. Learners read the welcome page and Stage 0,
@@ -40,31 +43,50 @@ STAGE_MODULES = (
     "case_study.stage5_deployment",
 )
 
+# After the imports: the pools of real unseeded runs the irreproducible demos show a new
+# learner (about 0.25 s of CPU a run, once per server, instead of once per learner).
+POOL_WARMERS = (
+    "case_study.stage3_model:warm_pool",
+    "case_study.stage4_legacy:warm_pool",
+)
+
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 _failures: dict[str, str] = {}
 _first_run_frozen = False
 
 
-def _import_all(modules: tuple[str, ...]) -> None:
+def _import_all(modules: tuple[str, ...], warmers: tuple[str, ...] = ()) -> None:
     for name in modules:
         try:
             importlib.import_module(name)
         except Exception as error:  # noqa: BLE001 — the page that needs it shows the error
             _failures[name] = f"{type(error).__name__}: {error}"
     freeze_long_lived()
+    for target in warmers:
+        module, _, function = target.partition(":")
+        try:
+            getattr(importlib.import_module(module), function)()
+        except Exception as error:  # noqa: BLE001 — the page that needs it shows the error
+            _failures[target] = f"{type(error).__name__}: {error}"
+    if warmers:
+        freeze_long_lived()
 
 
 def freeze_long_lived() -> None:
-    """Collect garbage once, then leave every object alive now out of later collections
-    (``gc.freeze``), so the collection Streamlit runs after each page run stays cheap."""
+    """Collect garbage once, then leave every object alive now out of later collections.
+
+    ``gc.freeze`` keeps the collection Streamlit runs after each page run cheap.
+    """
     gc.collect()
     gc.freeze()
 
 
 def freeze_after_first_run() -> None:
-    """:func:`freeze_long_lived`, the first time it is called in this process (the router
-    calls it after every page run; later calls cost nothing)."""
+    """:func:`freeze_long_lived`, the first time it is called in this process.
+
+    The router calls it after every page run; later calls cost nothing.
+    """
     global _first_run_frozen
     with _lock:
         if _first_run_frozen:
@@ -73,19 +95,24 @@ def freeze_after_first_run() -> None:
     freeze_long_lived()
 
 
-def start(modules: tuple[str, ...] = STAGE_MODULES) -> threading.Thread:
-    """Start importing ``modules`` in a daemon thread, the first time it is called in this
-    process; later calls return the same thread and start nothing.
+def start(
+    modules: tuple[str, ...] = STAGE_MODULES, warmers: tuple[str, ...] = POOL_WARMERS
+) -> threading.Thread:
+    """Start the warm-up in a daemon thread, the first time it is called in this process.
+
+    Later calls return the same thread and start nothing.
 
     Args:
         modules: dotted module names, imported in order.
+        warmers: ``"module:function"`` names called after the imports (filling run pools).
+
     Returns:
         The warm-up thread (join it to wait for the imports, as the page benchmark does).
     """
     global _thread
     with _lock:
         if _thread is None:
-            _thread = threading.Thread(target=_import_all, args=(tuple(modules),),
+            _thread = threading.Thread(target=_import_all, args=(tuple(modules), tuple(warmers)),
                                        name="workshop-import-warmup", daemon=True)
             _thread.start()
         return _thread
@@ -97,6 +124,8 @@ def started() -> threading.Thread | None:
 
 
 def failures() -> dict[str, str]:
-    """Modules the warm-up could not import, with the error (the page that needs one
-    raises it again and shows it)."""
+    """Modules the warm-up could not import (or pools it could not fill), with the error.
+
+    The page that needs one raises it again and shows it.
+    """
     return dict(_failures)

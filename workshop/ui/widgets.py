@@ -25,8 +25,9 @@ BLUE = "#1f77b4"
 
 @st.cache_data(show_spinner=False, max_entries=1)
 def loan_data() -> pd.DataFrame:
-    """The verified, decoded German Credit data (``case_study.data.load_german_credit``),
-    read and checked once per server; each caller gets its own copy (``st.cache_data``).
+    """The verified, decoded German Credit data (``case_study.data.load_german_credit``).
+
+    Read and checked once per server; each caller gets its own copy (``st.cache_data``).
 
     Returns:
         The 1,000 × 21 DataFrame with the target column ``risk``.
@@ -63,13 +64,17 @@ def show_source(function: Callable, label: str = "Show the code") -> None:
 
 @contextmanager
 def friendly_errors(what: str) -> Iterator[None]:
-    """Turn a case-study error into an ``st.error`` that says what to do, not a traceback;
-    any other error into a one-line ``st.error`` (its traceback goes to the server's log)."""
+    """Turn a case-study error into an ``st.error`` that says what to do, not a traceback.
+
+    Any other error becomes a one-line ``st.error`` (its traceback goes to the server's log).
+    """
     try:
         yield
     except CaseStudyError as error:
         st.error(f"{what} could not run. {error}")
-    except Exception as error:  # the last resort: the page goes on (st.rerun/st.stop are not Exceptions)
+    except (
+        Exception
+    ) as error:  # the last resort: the page goes on (st.rerun/st.stop are not Exceptions)
         show_unexpected(what, error)
 
 
@@ -82,9 +87,10 @@ def predict_first(label: str, *, key: str, state_key: str, before: str) -> bool:
 
     Args:
         label: the button's text, which the check's prompt names ("Predict before you press …").
-        key: the button's widget key; state_key: the session-state key remembering it was
-            pressed (both prefixed with the stage id).
+        key: the button's widget key (prefixed with the stage id).
+        state_key: the session-state key remembering it was pressed (prefixed likewise).
         before: the caption shown above the button.
+
     Returns:
         True when the figure may be shown.
     """
@@ -104,14 +110,17 @@ def short_hash(digest: str, length: int = 12) -> str:
 
 
 def inline_data(frame: pd.DataFrame) -> dict:
-    """A chart's data as inline values (``{"values": [...]}``, NaN as null), for a chart
-    that :func:`vega_spec` converts."""
+    """A chart's data as inline values (``{"values": [...]}``, NaN as null).
+
+    For a chart that :func:`vega_spec` converts.
+    """
     return alt.to_values(frame)
 
 
 def vega_spec(chart: alt.TopLevelMixin) -> dict:
-    """An altair chart's Vega-Lite spec as plain data, validated by altair once, to keep in
-    ``st.cache_data`` and draw with ``st.vega_lite_chart``.
+    """An altair chart's Vega-Lite spec as plain data, validated by altair once.
+
+    To keep in ``st.cache_data`` and draw with ``st.vega_lite_chart``.
 
     Why: ``st.altair_chart`` converts and validates the chart on every run (tens of
     milliseconds a chart); a chart drawn from cached results needs that only once. Its data
@@ -121,6 +130,7 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
 
     Args:
         chart: an altair chart whose data is inline.
+
     Returns:
         The spec (a dict of plain values, datasets included).
     """

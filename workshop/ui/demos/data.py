@@ -1,6 +1,9 @@
-"""Stage 2 demo: (a) a silent upstream update — the notebook's loader trains on it without a
-word, the verified loader refuses — and (b) three leaks, fitted before the split vs inside the
-Pipeline, over several split seeds."""
+"""Stage 2 demo: a silent upstream update, and three leaks.
+
+(a) The notebook's loader trains on a silently updated file without a word, the verified
+loader refuses; (b) three leaks, fitted before the split vs inside the Pipeline, over several
+split seeds.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,18 @@ from case_study import codes, paths
 from case_study import data as case_data
 from case_study import stage2_data as s2
 from case_study.pipelines import DEFAULT_SEED
-from workshop.ui.widgets import GREEN, GREY, RED, friendly_errors, predict_first, short_hash, show_source, side_by_side
+from workshop.ui.widgets import (
+    GREEN,
+    GREY,
+    RED,
+    friendly_errors,
+    inline_data,
+    predict_first,
+    short_hash,
+    show_source,
+    side_by_side,
+    vega_spec,
+)
 
 # The raw files this demo reads: the stage page re-verifies them before every draw.
 DATA_FILES = (paths.GERMAN_CREDIT,)
@@ -34,35 +48,73 @@ def _leakage(seeds: tuple[int, ...]) -> pd.DataFrame:
 
 
 def _update_chart(update: s2.UpstreamUpdate) -> alt.Chart:
-    """One dot per loader and file on a zoomed axis; the verified loader has no score for the
-    updated file, because it refused to load it."""
+    """One dot per loader and file on a zoomed axis.
+
+    The verified loader has no score for the updated file, because it refused to load it.
+    """
     rows = pd.DataFrame(
         [
-            {"run": "notebook loader · original file", "file": "original", "roc_auc": update.irreproducible_auc_original},
-            {"run": "notebook loader · after the update", "file": "updated", "roc_auc": update.irreproducible_auc_updated},
-            {"run": "verified loader · original file", "file": "original", "roc_auc": update.reproducible_auc_original},
+            {
+                "run": "notebook loader · original file",
+                "file": "original",
+                "roc_auc": update.irreproducible_auc_original,
+            },
+            {
+                "run": "notebook loader · after the update",
+                "file": "updated",
+                "roc_auc": update.irreproducible_auc_updated,
+            },
+            {
+                "run": "verified loader · original file",
+                "file": "original",
+                "roc_auc": update.reproducible_auc_original,
+            },
         ]
     )
     low, high = float(rows["roc_auc"].min()) - 0.01, float(rows["roc_auc"].max()) + 0.01
     return (
-        alt.Chart(rows)
+        alt.Chart(inline_data(rows))
         .mark_circle(size=160)
         .encode(
-            x=alt.X("roc_auc:Q", title="ROC AUC (same model, same split seed)",
-                    scale=alt.Scale(domain=[round(low, 2), round(high, 2)])),
+            x=alt.X(
+                "roc_auc:Q",
+                title="ROC AUC (same model, same split seed)",
+                scale=alt.Scale(domain=[round(low, 2), round(high, 2)]),
+            ),
             y=alt.Y("run:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-            color=alt.Color("file:N", legend=None, scale=alt.Scale(domain=["original", "updated"], range=[GREY, RED])),
-            tooltip=[alt.Tooltip("run"), alt.Tooltip("roc_auc:Q", format=".4f")],
+            color=alt.Color(
+                "file:N",
+                legend=None,
+                scale=alt.Scale(domain=["original", "updated"], range=[GREY, RED]),
+            ),
+            tooltip=[alt.Tooltip("run:N"), alt.Tooltip("roc_auc:Q", format=".4f")],
         )
         .properties(height=140)
     )
 
 
+# Chart specs: pure functions of the cached, seeded results, converted and validated once.
+@st.cache_data(show_spinner=False, max_entries=4)
+def _update_spec(seed: int) -> dict:
+    return vega_spec(_update_chart(_upstream(seed)))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _leakage_spec(seeds: tuple[int, ...]) -> dict:
+    return vega_spec(_leakage_chart(_leakage(seeds)))
+
+
 def _recoding_table(update: s2.UpstreamUpdate) -> pd.DataFrame:
     meanings = codes.CODE_MEANINGS[update.column]
     return pd.DataFrame(
-        [{"code in the file before": old, "means (documentation)": meanings[old], "code after the update": new}
-         for old, new in sorted(update.recoding.items())]
+        [
+            {
+                "code in the file before": old,
+                "means (documentation)": meanings[old],
+                "code after the update": new,
+            }
+            for old, new in sorted(update.recoding.items())
+        ]
     )
 
 
@@ -71,23 +123,30 @@ def _upstream_section() -> None:
     update = _upstream(DEFAULT_SEED)
     st.write(
         f"Upstream, someone renumbers the codes of `{update.column}` so that “no checking account” "
-        "comes first. Every column, every code and every row is still there; only what the codes mean moved."
+        "comes first. Every column, every code and every row is still there; only what the codes "
+        "mean moved."
     )
     st.dataframe(_recoding_table(update), hide_index=True, width="stretch")
     left, right = side_by_side(
-        "The notebook's loader: reads whatever is at the path, decodes with its own typed-in table, no hash.",
+        "The notebook's loader: reads whatever is at the path, decodes with its own typed-in "
+        "table, no hash.",
         "The verified loader: every load checks the SHA-256 against data/manifest.json.",
     )
     with left:
         st.metric("ROC AUC on the original file", f"{update.irreproducible_auc_original:.3f}")
-        st.metric("… after the silent update", f"{update.irreproducible_auc_updated:.3f}",
-                  f"{update.irreproducible_change:+.3f}", delta_color="off")
+        st.metric(
+            "… after the silent update",
+            f"{update.irreproducible_auc_updated:.3f}",
+            f"{update.irreproducible_change:+.3f}",
+            delta_color="off",
+        )
         said = "; ".join(update.irreproducible_warnings) or "nothing — no error, no warning"
         st.markdown(f"What the loader said: **{said}**")
         schema = update.schema_check_updated
         st.markdown(
             f"Schema check on the updated file (columns, dtypes, rows, documented codes): "
-            f"**{'passed' if schema.passed else 'failed'}** — {schema.columns} columns, {schema.rows} rows."
+            f"**{'passed' if schema.passed else 'failed'}** — {schema.columns} columns, "
+            f"{schema.rows} rows."
         )
         show_source(s2.load_irreproducible, label="Show the code: the notebook's loader")
         show_source(s2.schema_check, label="Show the code: the schema check")
@@ -96,27 +155,39 @@ def _upstream_section() -> None:
         st.markdown("On the updated file: **refused to load**.")
         st.code(update.reproducible_error, language=None, wrap_lines=True)
         st.markdown(
-            f"Expected {short_hash(update.original_sha256)}, found {short_hash(update.updated_sha256)}."
+            f"Expected {short_hash(update.original_sha256)}, found "
+            f"{short_hash(update.updated_sha256)}."
         )
         show_source(case_data.read_verified_bytes, label="Show the code: the verified loader")
         show_source(s2.recode_german_credit, label="Show the code: how the update was made")
-    st.altair_chart(_update_chart(update), width="stretch")
+    st.vega_lite_chart(spec=_update_spec(DEFAULT_SEED), width="stretch")
     st.caption("The verified loader has no score on the updated file: it refused to load it.")
 
 
 def _leakage_chart(table: pd.DataFrame) -> alt.Chart:
-    long = table.melt(id_vars=["leak", "title", "seed"], value_vars=["leaky_auc", "clean_auc"],
-                      var_name="version", value_name="roc_auc")
-    long["version"] = long["version"].map({"leaky_auc": "fitted before the split", "clean_auc": "inside the Pipeline"})
+    long = table.melt(
+        id_vars=["leak", "title", "seed"],
+        value_vars=["leaky_auc", "clean_auc"],
+        var_name="version",
+        value_name="roc_auc",
+    )
+    long["version"] = long["version"].map(
+        {"leaky_auc": "fitted before the split", "clean_auc": "inside the Pipeline"}
+    )
     return (
-        alt.Chart(long)
+        alt.Chart(inline_data(long))
         .mark_line(point=True)
         .encode(
             x=alt.X("seed:O", title="split seed"),
             y=alt.Y("roc_auc:Q", title="ROC AUC on the test rows", scale=alt.Scale(zero=False)),
             color=alt.Color("version:N", title=None, scale=alt.Scale(range=[RED, GREEN])),
             column=alt.Column("title:N", title=None, sort=[leak.title for leak in s2.LEAKS]),
-            tooltip=[alt.Tooltip("title"), alt.Tooltip("seed"), alt.Tooltip("version"), alt.Tooltip("roc_auc:Q", format=".4f")],
+            tooltip=[
+                alt.Tooltip("title:N"),
+                alt.Tooltip("seed:O"),
+                alt.Tooltip("version:N"),
+                alt.Tooltip("roc_auc:Q", format=".4f"),
+            ],
         )
         .properties(height=220, width=200)
     )
@@ -125,8 +196,10 @@ def _leakage_chart(table: pd.DataFrame) -> alt.Chart:
 def _leakage_section() -> None:
     st.markdown("#### (b) Leakage: fitted before the split, or inside the Pipeline")
     st.write(
-        f"Three steps, each run the wrong way and the right way on {len(s2.LEAKAGE_SEEDS)} split seeds. "
-        f"For feature selection, {s2.NOISE_FEATURES} random columns are added, and {s2.SELECTED_FEATURES} "
+        f"Three steps, each run the wrong way and the right way on {len(s2.LEAKAGE_SEEDS)} split "
+        f"seeds. "
+        f"For feature selection, {s2.NOISE_FEATURES} random columns are added, and "
+        f"{s2.SELECTED_FEATURES} "
         "columns are kept."
     )
     left, right = side_by_side(
@@ -139,9 +212,11 @@ def _leakage_section() -> None:
         with right:
             show_source(leak.clean, label=f"Show the code: {leak.title}, done right")
     if not predict_first(
-        RUN_LEAKS_LABEL, key=RUN_LEAKS_KEY, state_key=LEAKS_SHOWN_KEY,
+        RUN_LEAKS_LABEL,
+        key=RUN_LEAKS_KEY,
+        state_key=LEAKS_SHOWN_KEY,
         before="Predict first: a check below asks how much the leaky selection gains. Commit your "
-               f"prediction there, then press {RUN_LEAKS_LABEL}.",
+        f"prediction there, then press {RUN_LEAKS_LABEL}.",
     ):
         return
     with st.spinner("Training both versions of three pipelines on every seed…"):
@@ -149,14 +224,19 @@ def _leakage_section() -> None:
     summary = s2.summarise_leakage(table).set_index("leak")
     for leak in s2.LEAKS:
         row = summary.loc[leak.key]
-        left.metric(f"{leak.title}: mean ROC AUC", f"{row['mean_leaky_auc']:.3f}",
-                    f"higher in {row['leaky_higher_in']} of {row['seeds']} seeds", delta_color="off")
+        left.metric(
+            f"{leak.title}: mean ROC AUC",
+            f"{row['mean_leaky_auc']:.3f}",
+            f"higher in {row['leaky_higher_in']} of {row['seeds']} seeds",
+            delta_color="off",
+        )
         right.metric(f"{leak.title}, done right: mean ROC AUC", f"{row['mean_clean_auc']:.3f}")
-    st.altair_chart(_leakage_chart(table), width="stretch")
+    st.vega_lite_chart(spec=_leakage_spec(s2.LEAKAGE_SEEDS), width="stretch")
     st.dataframe(summary.reset_index(), hide_index=True, width="stretch")
     scaling = summary.loc["scaling"]
     st.caption(
-        f"Scaling before the split moved the mean ROC AUC by {scaling['mean_difference']:+.4f}: a leak, but a small one. "
+        f"Scaling before the split moved the mean ROC AUC by {scaling['mean_difference']:+.4f}: a "
+        f"leak, but a small one. "
         "Fit it inside the Pipeline anyway — the habit protects you when the step learns more."
     )
 

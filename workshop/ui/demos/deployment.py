@@ -1,5 +1,7 @@
-"""Stage 5 demo: a year of production, watched with and without a baseline, and how often a
-PSI threshold cries wolf for a given batch size."""
+"""Stage 5 demo: a year of production, watched with and without a baseline.
+
+Also how often a PSI threshold cries wolf for a given batch size.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +11,15 @@ import streamlit as st
 
 from case_study import paths, pipelines
 from case_study import stage5_deployment as s5
-from workshop.ui.widgets import (friendly_errors, inline_data, predict_first, short_hash, show_source,
-                                 side_by_side, vega_spec)
+from workshop.ui.widgets import (
+    friendly_errors,
+    inline_data,
+    predict_first,
+    short_hash,
+    show_source,
+    side_by_side,
+    vega_spec,
+)
 
 # The raw files this demo reads: the stage page re-verifies them before every draw.
 DATA_FILES = (paths.GERMAN_CREDIT,)
@@ -24,22 +33,38 @@ FALSE_ALARMS_LABEL = "Run the false-alarm study"
 CURVE_SIZES = (50, 100, 150, 200, 300, 400, 500, 600, 800, 1000)
 THRESHOLDS = (0.05, s5.PSI_WARN, 0.15, 0.20, s5.PSI_ALERT, 0.30)
 # Tableau-10 without its grey, which marks the unflagged features.
-_PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"] * 3
+_PALETTE = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+] * 3
 
 
 @st.cache_data(show_spinner="Running a year of production…", max_entries=8)
 def _study(batch_size: int, stream_seed: int, model_seed: int) -> s5.DeploymentStudy:
-    return s5.run_deployment_study(batch_size=batch_size, stream_seed=stream_seed, model_seed=model_seed)
+    return s5.run_deployment_study(
+        batch_size=batch_size, stream_seed=stream_seed, model_seed=model_seed
+    )
 
 
 @st.cache_data(show_spinner="Drawing unshifted batches…", max_entries=32)
-def _false_alarm_samples(batch_sizes: tuple[int, ...], draws: int, seed: int, model_seed: int) -> s5.FalseAlarmSamples:
+def _false_alarm_samples(
+    batch_sizes: tuple[int, ...], draws: int, seed: int, model_seed: int
+) -> s5.FalseAlarmSamples:
     # Drawn once per batch size; a new threshold only re-reads them (summarise_false_alarms).
     return s5.false_alarm_samples(batch_sizes, draws=draws, seed=seed, model_seed=model_seed)
 
 
 def _false_alarms(batch_sizes: tuple[int, ...], threshold: float) -> pd.DataFrame:
-    samples = _false_alarm_samples(batch_sizes, s5.FALSE_ALARM_DRAWS, s5.FALSE_ALARM_SEED, pipelines.DEFAULT_SEED)
+    samples = _false_alarm_samples(
+        batch_sizes, s5.FALSE_ALARM_DRAWS, s5.FALSE_ALARM_SEED, pipelines.DEFAULT_SEED
+    )
     return s5.summarise_false_alarms(samples, threshold)
 
 
@@ -53,7 +78,9 @@ def _study_charts(batch_size: int, stream_seed: int, model_seed: int) -> dict[st
         "approval": vega_spec(_approval_chart(study.without_baseline, None)),
         "psi": vega_spec(_psi_chart(study)),
         "prediction": vega_spec(_prediction_chart(study)),
-        "approval_vs_baseline": vega_spec(_approval_chart(study.without_baseline, study.baseline.approval_rate)),
+        "approval_vs_baseline": vega_spec(
+            _approval_chart(study.without_baseline, study.baseline.approval_rate)
+        ),
         "roc_auc": vega_spec(_labelled_chart(study, "roc_auc", "ROC AUC")),
         "expected_cost": vega_spec(_labelled_chart(study, "expected_cost", "cost per applicant")),
     }
@@ -66,7 +93,9 @@ def _baseline_sha256(batch_size: int, stream_seed: int, model_seed: int) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _false_alarm_spec(batch_size: int, threshold: float) -> dict:
-    return vega_spec(_false_alarm_chart(_false_alarms(CURVE_SIZES, threshold), batch_size, threshold))
+    return vega_spec(
+        _false_alarm_chart(_false_alarms(CURVE_SIZES, threshold), batch_size, threshold)
+    )
 
 
 def _study_key(study: s5.DeploymentStudy) -> tuple[int, int, int]:
@@ -74,7 +103,12 @@ def _study_key(study: s5.DeploymentStudy) -> tuple[int, int, int]:
 
 
 def _month_axis() -> alt.X:
-    return alt.X("month:Q", title="month", scale=alt.Scale(domain=[1, s5.N_MONTHS]), axis=alt.Axis(tickMinStep=1))
+    return alt.X(
+        "month:Q",
+        title="month",
+        scale=alt.Scale(domain=[1, s5.N_MONTHS]),
+        axis=alt.Axis(tickMinStep=1),
+    )
 
 
 def _rule(value: float, colour: str, label: str) -> alt.Chart:
@@ -92,8 +126,17 @@ def _approval_chart(table: pd.DataFrame, baseline: float | None) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=_month_axis(),
-            y=alt.Y("approval_rate:Q", title="approval rate", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("approval_rate:Q", format=".1%"), alt.Tooltip("n:Q")],
+            y=alt.Y(
+                "approval_rate:Q",
+                title="approval rate",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False),
+            ),
+            tooltip=[
+                alt.Tooltip("month:Q"),
+                alt.Tooltip("approval_rate:Q", format=".1%"),
+                alt.Tooltip("n:Q"),
+            ],
         )
     )
     if baseline is None:
@@ -124,15 +167,26 @@ def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
                 legend=alt.Legend(orient="bottom", columns=3, labelLimit=160),
             ),
             detail=alt.Detail("feature:N"),
-            tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("feature:N"), alt.Tooltip("psi:Q", format=".3f")],
+            tooltip=[
+                alt.Tooltip("month:Q"),
+                alt.Tooltip("feature:N"),
+                alt.Tooltip("psi:Q", format=".3f"),
+            ],
         )
     )
-    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(s5.PSI_WARN, "orange", "warn (moderate)")
+    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(
+        s5.PSI_WARN, "orange", "warn (moderate)"
+    )
     return (lines + rules).properties(height=400)
 
 
 def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
-    table = pd.DataFrame({"month": [r.month for r in study.records], "prediction_psi": [r.prediction_psi for r in study.records]})
+    table = pd.DataFrame(
+        {
+            "month": [r.month for r in study.records],
+            "prediction_psi": [r.prediction_psi for r in study.records],
+        }
+    )
     line = (
         alt.Chart(inline_data(table))
         .mark_line(point=True, color="purple")
@@ -142,7 +196,9 @@ def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
             tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("prediction_psi:Q", format=".3f")],
         )
     )
-    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(s5.PSI_WARN, "orange", "warn (moderate)")
+    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(
+        s5.PSI_WARN, "orange", "warn (moderate)"
+    )
     return (line + rules).properties(height=200)
 
 
@@ -152,12 +208,23 @@ def _labelled_chart(study: s5.DeploymentStudy, metric: str, title: str) -> alt.C
         alt.Chart(inline_data(table))
         .mark_line(point=True)
         .encode(
-            x=alt.X("for_month:Q", title="month of the decisions", scale=alt.Scale(domain=[1, s5.N_MONTHS])),
+            x=alt.X(
+                "for_month:Q",
+                title="month of the decisions",
+                scale=alt.Scale(domain=[1, s5.N_MONTHS]),
+            ),
             y=alt.Y(f"{metric}:Q", title=title, scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("for_month:Q"), alt.Tooltip("known_in_month:Q"), alt.Tooltip("n:Q"), alt.Tooltip(f"{metric}:Q", format=".3f")],
+            tooltip=[
+                alt.Tooltip("for_month:Q"),
+                alt.Tooltip("known_in_month:Q"),
+                alt.Tooltip("n:Q"),
+                alt.Tooltip(f"{metric}:Q", format=".3f"),
+            ],
         )
     )
-    return (line + _rule(study.baseline.metrics[metric], "grey", "baseline (held-out rows)")).properties(height=200)
+    return (
+        line + _rule(study.baseline.metrics[metric], "grey", "baseline (held-out rows)")
+    ).properties(height=200)
 
 
 def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -> alt.Chart:
@@ -166,19 +233,33 @@ def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -
         "share_any": "any of the 20 features (simulated)",
         "share_formula": "formula (1/n + 1/m)·χ²(B−1)",
     }
-    long = curve.melt(id_vars=["batch_size"], value_vars=list(names), var_name="series", value_name="share")
+    long = curve.melt(
+        id_vars=["batch_size"], value_vars=list(names), var_name="series", value_name="share"
+    )
     long["series"] = long["series"].map(names)
     lines = (
         alt.Chart(inline_data(long))
         .mark_line(point=True)
         .encode(
             x=alt.X("batch_size:Q", title="applicants per batch (n)"),
-            y=alt.Y("share:Q", title=f"share with PSI > {threshold:.2f}", axis=alt.Axis(format="%")),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", columns=1, labelLimit=300)),
-            tooltip=[alt.Tooltip("series:N"), alt.Tooltip("batch_size:Q"), alt.Tooltip("share:Q", format=".1%")],
+            y=alt.Y(
+                "share:Q", title=f"share with PSI > {threshold:.2f}", axis=alt.Axis(format="%")
+            ),
+            color=alt.Color(
+                "series:N", title=None, legend=alt.Legend(orient="top", columns=1, labelLimit=300)
+            ),
+            tooltip=[
+                alt.Tooltip("series:N"),
+                alt.Tooltip("batch_size:Q"),
+                alt.Tooltip("share:Q", format=".1%"),
+            ],
         )
     )
-    marker = alt.Chart(inline_data(pd.DataFrame({"batch_size": [batch_size]}))).mark_rule(color="black").encode(x=alt.X("batch_size:Q"))
+    marker = (
+        alt.Chart(inline_data(pd.DataFrame({"batch_size": [batch_size]})))
+        .mark_rule(color="black")
+        .encode(x=alt.X("batch_size:Q"))
+    )
     return (lines + marker).properties(height=380)
 
 
@@ -205,7 +286,8 @@ def _irreproducible(left, study: s5.DeploymentStudy) -> None:
         st.markdown("**Approval rate per month** — the one figure anyone looks at.")
         st.vega_lite_chart(spec=_study_charts(*_study_key(study))["approval"], width="stretch")
         st.markdown(
-            f"In month {int(low['month'])} only {low['approval_rate']:.1%} of applicants were approved. "
+            f"In month {int(low['month'])} only {low['approval_rate']:.1%} of applicants were "
+            f"approved. "
             "**Why?** Were the applicants different, or the model, or the world? "
             "Nothing was recorded at training time, so there is nothing to compare with: "
             "the question cannot be answered from here."
@@ -223,18 +305,26 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
     charts = _study_charts(*_study_key(study))
     with right:
         st.markdown(
-            f"Baseline {short_hash(_baseline_sha256(*_study_key(study)))} recorded from {baseline.n_train} training rows "
-            f"and {baseline.n_holdout} held-out rows, tied to model {short_hash(baseline.model_sha256)}."
+            f"Baseline {short_hash(_baseline_sha256(*_study_key(study)))} recorded from "
+            f"{baseline.n_train} training rows "
+            f"and {baseline.n_holdout} held-out rows, tied to model "
+            f"{short_hash(baseline.model_sha256)}."
         )
-        st.markdown("**Input drift: PSI per feature**, with the warn and alert levels fixed in the design card.")
+        st.markdown(
+            "**Input drift: PSI per feature**, with the warn and alert levels fixed in the design "
+            "card."
+        )
         st.vega_lite_chart(spec=charts["psi"], width="stretch")
-        st.markdown("**Prediction drift** (PSI of P(bad)) **and approval rate** against the baseline.")
+        st.markdown(
+            "**Prediction drift** (PSI of P(bad)) **and approval rate** against the baseline."
+        )
         st.vega_lite_chart(spec=charts["prediction"], width="stretch")
         st.vega_lite_chart(spec=charts["approval_vs_baseline"], width="stretch")
         lowest = min(study.records, key=lambda r: r.approval_rate)
         st.markdown(
             f"Month {lowest.month}, approval {lowest.approval_rate:.1%}: the comparison names "
-            f"**{lowest.max_psi_feature}** (PSI {lowest.max_psi:.2f}) — the applicants changed, and the "
+            f"**{lowest.max_psi_feature}** (PSI {lowest.max_psi:.2f}) — the applicants changed, "
+            f"and the "
             "model declines more of them."
         )
         st.markdown(
@@ -244,13 +334,18 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
         st.vega_lite_chart(spec=charts["roc_auc"], width="stretch")
         st.vega_lite_chart(spec=charts["expected_cost"], width="stretch")
         delay = s5.LABEL_DELAY_MONTHS
-        st.caption("The latest month's outcomes are not in yet." if delay == 1 else f"The latest {delay} months' outcomes are not in yet.")
+        st.caption(
+            "The latest month's outcomes are not in yet."
+            if delay == 1
+            else f"The latest {delay} months' outcomes are not in yet."
+        )
         quiet_but_worse = _stable_inputs_worse_labels(study)
         if quiet_but_worse:
             months = ", ".join(str(m) for m, _ in quiet_but_worse)
             worst = min(auc for _, auc in quiet_but_worse)
             st.markdown(
-                f"Months {months}: every input's PSI stayed below {s5.PSI_WARN:.2f} and the approval rate "
+                f"Months {months}: every input's PSI stayed below {s5.PSI_WARN:.2f} and the "
+                f"approval rate "
                 f"stayed within its limit, yet ROC AUC fell as low as {worst:.3f} (baseline "
                 f"{baseline.metrics['roc_auc']:.3f}). Only the labels show it."
             )
@@ -260,7 +355,9 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
             st.caption("No alerts this year.")
         else:
             st.dataframe(alerts, hide_index=True, width="stretch")
-        with st.expander(f"The monitoring log: {study.log_entries} JSON lines, appended and read back"):
+        with st.expander(
+            f"The monitoring log: {study.log_entries} JSON lines, appended and read back"
+        ):
             st.code("\n".join(study.log_lines), language="json", wrap_lines=True)
         show_source(s5.baseline_profile, "Show the code: the baseline")
         show_source(s5.monitor_stream, "Show the code: monthly comparison")
@@ -272,11 +369,13 @@ def _false_alarm_figures(controls, chart, batch_size: int, threshold: float) -> 
         st.metric(
             f"False alarms on {s5.FALSE_ALARM_FEATURE}",
             f"{point['share_feature']:.1%}",
-            help=f"Share of {s5.FALSE_ALARM_DRAWS} unshifted batches whose PSI exceeds the threshold.",
+            help=f"Share of {s5.FALSE_ALARM_DRAWS} unshifted batches whose PSI exceeds the "
+            f"threshold.",
         )
         st.metric("False alarms on any of the 20 features", f"{point['share_any']:.1%}")
         st.caption(
-            f"Formula: {point['share_formula']:.1%}. For 5% false alarms on {s5.FALSE_ALARM_FEATURE} "
+            f"Formula: {point['share_formula']:.1%}. For 5% false alarms on "
+            f"{s5.FALSE_ALARM_FEATURE} "
             f"at this batch size, set the threshold near {point['psi_95']:.3f}."
         )
     with chart:
@@ -287,13 +386,19 @@ def _false_alarm_section() -> None:
     with st.container(border=True):
         st.subheader("Which threshold for which batch size?")
         st.caption(
-            "Batches drawn from the very applicants the baseline describes (the training rows), with no shift at all. "
+            "Batches drawn from the very applicants the baseline describes (the training rows), "
+            "with no shift at all. "
             "Every alarm here is a false alarm."
         )
         controls, chart = st.columns([1, 2], gap="medium")
         with controls:
             batch_size = st.slider(
-                "Applicants per batch", min_value=50, max_value=1000, value=100, step=50, key="deployment-batch-size"
+                "Applicants per batch",
+                min_value=50,
+                max_value=1000,
+                value=100,
+                step=50,
+                key="deployment-batch-size",
             )
             threshold = st.select_slider(
                 "PSI alert threshold",
@@ -305,14 +410,21 @@ def _false_alarm_section() -> None:
             # The share at the default batch size and threshold, and the threshold for 5%, are
             # what two checks ask the learner to predict.
             shown = predict_first(
-                FALSE_ALARMS_LABEL, key=FALSE_ALARMS_KEY, state_key=FALSE_ALARMS_SHOWN_KEY,
-                before="Predict first: two checks below ask how often the alarm fires on unshifted batches "
-                       "of 100, and which threshold fires in 5% of them. Commit both predictions there, then "
-                       f"press {FALSE_ALARMS_LABEL}.",
+                FALSE_ALARMS_LABEL,
+                key=FALSE_ALARMS_KEY,
+                state_key=FALSE_ALARMS_SHOWN_KEY,
+                before="Predict first: two checks below ask how often the alarm fires on unshifted "
+                "batches "
+                "of 100, and which threshold fires in 5% of them. Commit both predictions there, "
+                "then "
+                f"press {FALSE_ALARMS_LABEL}.",
             )
         if not shown:
             with chart:
-                st.info(f"The false alarms for every batch size appear here once you press {FALSE_ALARMS_LABEL}.")
+                st.info(
+                    f"The false alarms for every batch size appear here once you press "
+                    f"{FALSE_ALARMS_LABEL}."
+                )
         else:
             with friendly_errors("The false-alarm study"):
                 _false_alarm_figures(controls, chart, batch_size, threshold)
@@ -320,19 +432,24 @@ def _false_alarm_section() -> None:
 
 
 def render() -> None:
-    """Draw the deployment stage: a year without a baseline next to a year with one, then the
-    false-alarm study."""
+    """Draw the deployment stage.
+
+    A year without a baseline next to a year with one, then the false-alarm study.
+    """
     study = None
     with friendly_errors("The production year"):
         study = _study(s5.DEFAULT_BATCH_SIZE, s5.STREAM_SEED, pipelines.DEFAULT_SEED)
     if study is not None:
         st.caption(
-            f"{s5.N_MONTHS} monthly batches of {study.batch_size} applicants, resampled from the held-out rows "
+            f"{s5.N_MONTHS} monthly batches of {study.batch_size} applicants, resampled from the "
+            f"held-out rows "
             f"with seed {study.stream_seed}: the same stream on every run."
         )
         left, right = side_by_side(
-            "Deployed with no recorded baseline. Each month the team counts approvals — and that is all.",
-            "A baseline recorded at training; every monthly batch compared with it against thresholds "
+            "Deployed with no recorded baseline. Each month the team counts approvals — and that "
+            "is all.",
+            "A baseline recorded at training; every monthly batch compared with it against "
+            "thresholds "
             "fixed in advance; every comparison appended to a monitoring log.",
         )
         _irreproducible(left, study)

@@ -1,6 +1,9 @@
-"""Stage 1 demo: twenty variants, the best test score announced (left) next to a design card,
-cross-validation and a locked holdout opened once (right); then the optimism gap over split
-seeds, on real and on shuffled labels."""
+"""Stage 1 demo: twenty variants, the best test score announced, next to a design card.
+
+Left, the best test score announced; right, a design card, cross-validation and a locked
+holdout opened once; then the optimism gap over split seeds, on real and shuffled labels.
+Every chart's spec is cached by its real inputs (``widgets.vega_spec``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,17 @@ import streamlit as st
 from case_study import paths
 from case_study import stage1_design as s1
 from case_study.pipelines import DEFAULT_SEED
-from workshop.ui.widgets import GREEN, GREY, RED, friendly_errors, predict_first, show_source, side_by_side
+from workshop.ui.widgets import (
+    GREEN,
+    GREY,
+    RED,
+    friendly_errors,
+    inline_data,
+    predict_first,
+    show_source,
+    side_by_side,
+    vega_spec,
+)
 
 # The raw files this demo reads: the stage page re-verifies them before every draw.
 DATA_FILES = (paths.GERMAN_CREDIT,)
@@ -43,15 +56,29 @@ def _optimism(seeds: tuple[int, ...]) -> pd.DataFrame:
 def _card_table(card: s1.DesignCard) -> pd.DataFrame:
     values = asdict(card)
     return pd.DataFrame(
-        {"field": [f.name for f in fields(card)],
-         "value": ["(none)" if values[f.name] in ("", None) else str(values[f.name]) for f in fields(card)]}
+        {
+            "field": [f.name for f in fields(card)],
+            "value": [
+                "(none)" if values[f.name] in ("", None) else str(values[f.name])
+                for f in fields(card)
+            ],
+        }
     )
 
 
-def _variant_dots(scores: pd.DataFrame, value: str, title: str, chosen: str, colour: str,
-                  baseline: float | None = None, ascending: bool = False) -> alt.Chart:
-    """One dot per variant on a zoomed axis, the chosen one coloured (bars from zero would
-    hide differences of a few hundredths)."""
+def _variant_dots(
+    scores: pd.DataFrame,
+    value: str,
+    title: str,
+    chosen: str,
+    colour: str,
+    baseline: float | None = None,
+    ascending: bool = False,
+) -> alt.Chart:
+    """One dot per variant on a zoomed axis, the chosen one coloured.
+
+    Bars from zero would hide differences of a few hundredths.
+    """
     shown = scores.assign(
         chosen=scores["variant"] == chosen,
         label=scores["variant"].str.replace("logistic regression, ", "", regex=False),
@@ -59,77 +86,137 @@ def _variant_dots(scores: pd.DataFrame, value: str, title: str, chosen: str, col
     values = list(shown[value]) + ([baseline] if baseline is not None else [])
     domain = [round(min(values) - 0.01, 2), round(max(values) + 0.01, 2)]
     dots = (
-        alt.Chart(shown)
+        alt.Chart(inline_data(shown))
         .mark_circle(size=110, opacity=0.9)
         .encode(
             x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=domain)),
             y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
-            color=alt.Color("chosen:N", legend=None, scale=alt.Scale(domain=[False, True], range=[GREY, colour])),
-            tooltip=[alt.Tooltip("variant"), alt.Tooltip(f"{value}:Q", format=".3f")],
+            color=alt.Color(
+                "chosen:N", legend=None, scale=alt.Scale(domain=[False, True], range=[GREY, colour])
+            ),
+            tooltip=[alt.Tooltip("variant:N"), alt.Tooltip(f"{value}:Q", format=".3f")],
         )
         .properties(height=420)
     )
     if baseline is None:
         return dots
-    rule = alt.Chart(pd.DataFrame({"baseline": [baseline]})).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("baseline:Q"))
+    rule = (
+        alt.Chart(inline_data(pd.DataFrame({"baseline": [baseline]})))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(x=alt.X("baseline:Q"))
+    )
     return dots + rule
 
 
 def _left(run: s1.ForkingPaths, holdout_open: bool) -> None:
     st.markdown("**The team's plan**, one sentence and a habit:")
     st.table(_card_table(s1.VAGUE_PLAN).set_index("field"))  # a table wraps long values
-    st.altair_chart(
-        _variant_dots(run.scores, "test_auc", "ROC AUC on the test set", run.irreproducible_choice, RED),
-        width="stretch",
+    st.vega_lite_chart(spec=_variant_specs(run.seed)["test"], width="stretch")
+    st.metric(
+        "Announced: best test ROC AUC of 20",
+        f"{run.irreproducible_reported_auc:.3f}",
+        help=run.irreproducible_choice,
     )
-    st.metric("Announced: best test ROC AUC of 20", f"{run.irreproducible_reported_auc:.3f}",
-              help=run.irreproducible_choice)
     if holdout_open:
-        st.metric("The same variant on the locked holdout", f"{run.irreproducible_holdout_auc:.3f}",
-                  f"{-run.optimism_gap:+.3f} — the optimism gap", delta_color="off")
-    if st.button("Run again on a split nobody recorded", key=RUN_AGAIN_KEY,
-                 help="The team's procedure on a fresh, unrecorded split (~0.1 s)"):
+        st.metric(
+            "The same variant on the locked holdout",
+            f"{run.irreproducible_holdout_auc:.3f}",
+            f"{-run.optimism_gap:+.3f} — the optimism gap",
+            delta_color="off",
+        )
+    if st.button(
+        "Run again on a split nobody recorded",
+        key=RUN_AGAIN_KEY,
+        help="The team's procedure on a fresh, unrecorded split (~0.1 s)",
+    ):
         with friendly_errors("The unrecorded run"):
             again = s1.irreproducible_run_again()
             st.session_state[RUNS_KEY].append(
-                {"run": len(st.session_state[RUNS_KEY]) + 1, "announced_auc": again.irreproducible_reported_auc,
-                 "variant": again.irreproducible_choice}
+                {
+                    "run": len(st.session_state[RUNS_KEY]) + 1,
+                    "announced_auc": again.irreproducible_reported_auc,
+                    "variant": again.irreproducible_choice,
+                }
             )
     runs = pd.DataFrame(st.session_state[RUNS_KEY])
     if not runs.empty:
-        st.altair_chart(
-            alt.Chart(runs).mark_circle(size=90, color=RED).encode(
-                x=alt.X("announced_auc:Q", title="announced ROC AUC, unrecorded splits", scale=alt.Scale(zero=False)),
-                y=alt.Y("run:O", title="run"),
-                tooltip=[alt.Tooltip("run"), alt.Tooltip("announced_auc:Q", format=".3f"), alt.Tooltip("variant")],
-            ).properties(height=120),
-            width="stretch",
+        st.vega_lite_chart(spec=_unrecorded_spec(runs), width="stretch")
+        st.caption(
+            "Each click announces another number, and nobody can say which split produced it."
         )
-        st.caption("Each click announces another number, and nobody can say which split produced it.")
     show_source(s1.irreproducible_run_again, label="Show the code: the unrecorded run")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _variant_specs(seed: int) -> dict[str, dict]:
+    """Both columns' variant charts: pure functions of the seeded run, validated once."""
+    run = _forking(seed)
+    test = _variant_dots(
+        run.scores, "test_auc", "ROC AUC on the test set", run.irreproducible_choice, RED
+    )
+    cv = _variant_dots(
+        run.scores,
+        "cv_expected_cost",
+        "expected cost per applicant, 5-fold CV (lower is better)",
+        str(run.reproducible_choice),
+        GREEN,
+        baseline=run.baseline_holdout_expected_cost,
+        ascending=True,
+    )
+    return {"test": vega_spec(test), "cv": vega_spec(cv)}
+
+
+# The learner's unrecorded runs: the spec depends only on the runs shown.
+@st.cache_data(show_spinner=False, max_entries=64)
+def _unrecorded_spec(runs: pd.DataFrame) -> dict:
+    chart = (
+        alt.Chart(inline_data(runs))
+        .mark_circle(size=90, color=RED)
+        .encode(
+            x=alt.X(
+                "announced_auc:Q",
+                title="announced ROC AUC, unrecorded splits",
+                scale=alt.Scale(zero=False),
+            ),
+            y=alt.Y("run:O", title="run"),
+            tooltip=[
+                alt.Tooltip("run:O"),
+                alt.Tooltip("announced_auc:Q", format=".3f"),
+                alt.Tooltip("variant:N"),
+            ],
+        )
+        .properties(height=120)
+    )
+    return vega_spec(chart)
 
 
 def _right(run: s1.ForkingPaths, holdout_open: bool) -> None:
     st.markdown("**The design card**, written before modelling:")
     st.table(_card_table(s1.REPRODUCIBLE_CARD).set_index("field"))  # a table wraps long values
     gaps = s1.check_plan(s1.REPRODUCIBLE_CARD)
-    st.caption(f"check_plan(REPRODUCIBLE_CARD): {len(gaps)} gaps. Metric: {s1.METRICS[s1.REPRODUCIBLE_CARD.metric]}.")
-    st.altair_chart(
-        _variant_dots(run.scores, "cv_expected_cost", "expected cost per applicant, 5-fold CV (lower is better)",
-                      str(run.reproducible_choice), GREEN, baseline=run.baseline_holdout_expected_cost,
-                      ascending=True),
-        width="stretch",
+    st.caption(
+        f"check_plan(REPRODUCIBLE_CARD): {len(gaps)} gaps. Metric: "
+        f"{s1.METRICS[s1.REPRODUCIBLE_CARD.metric]}."
     )
+    st.vega_lite_chart(spec=_variant_specs(run.seed)["cv"], width="stretch")
     folds = run.reproducible_cv_fold_costs
-    st.metric("Chosen on CV expected cost", f"{run.reproducible_cv_expected_cost:.3f}",
-              f"{len(folds)} folds, range {min(folds):.3f}–{max(folds):.3f}", delta_color="off",
-              help=str(run.reproducible_choice))
+    st.metric(
+        "Chosen on CV expected cost",
+        f"{run.reproducible_cv_expected_cost:.3f}",
+        f"{len(folds)} folds, range {min(folds):.3f}–{max(folds):.3f}",
+        delta_color="off",
+        help=str(run.reproducible_choice),
+    )
     st.caption("Dashed line: the cheaper constant policy (the card's baseline).")
     if holdout_open:
         threshold = s1.REPRODUCIBLE_CARD.success_threshold
         met = run.reproducible_holdout_expected_cost <= threshold
-        st.metric("Locked holdout, opened once: expected cost", f"{run.reproducible_holdout_expected_cost:.3f}",
-                  f"threshold {threshold:g}: {'met' if met else 'not met'}", delta_color="off")
+        st.metric(
+            "Locked holdout, opened once: expected cost",
+            f"{run.reproducible_holdout_expected_cost:.3f}",
+            f"threshold {threshold:g}: {'met' if met else 'not met'}",
+            delta_color="off",
+        )
         st.metric("… and its ROC AUC", f"{run.reproducible_holdout_auc:.3f}")
     show_source(s1.check_plan, label="Show the code: check_plan")
 
@@ -138,47 +225,100 @@ def _test_vs_holdout(run: s1.ForkingPaths) -> alt.LayerChart:
     shown = run.scores.assign(announced=run.scores["variant"] == run.irreproducible_choice)
     low = float(min(shown["test_auc"].min(), shown["holdout_auc"].min())) - 0.01
     high = float(max(shown["test_auc"].max(), shown["holdout_auc"].max())) + 0.01
-    points = alt.Chart(shown).mark_circle(size=90).encode(
-        x=alt.X("test_auc:Q", title="ROC AUC on the test set (used to choose)", scale=alt.Scale(domain=[low, high])),
-        y=alt.Y("holdout_auc:Q", title="ROC AUC on the locked holdout", scale=alt.Scale(domain=[low, high])),
-        color=alt.Color("announced:N", title="announced", scale=alt.Scale(domain=[False, True], range=[GREY, RED])),
-        tooltip=[alt.Tooltip("variant"), alt.Tooltip("test_auc:Q", format=".3f"), alt.Tooltip("holdout_auc:Q", format=".3f")],
+    points = (
+        alt.Chart(inline_data(shown))
+        .mark_circle(size=90)
+        .encode(
+            x=alt.X(
+                "test_auc:Q",
+                title="ROC AUC on the test set (used to choose)",
+                scale=alt.Scale(domain=[low, high]),
+            ),
+            y=alt.Y(
+                "holdout_auc:Q",
+                title="ROC AUC on the locked holdout",
+                scale=alt.Scale(domain=[low, high]),
+            ),
+            color=alt.Color(
+                "announced:N",
+                title="announced",
+                scale=alt.Scale(domain=[False, True], range=[GREY, RED]),
+            ),
+            tooltip=[
+                alt.Tooltip("variant:N"),
+                alt.Tooltip("test_auc:Q", format=".3f"),
+                alt.Tooltip("holdout_auc:Q", format=".3f"),
+            ],
+        )
     )
-    diagonal = alt.Chart(pd.DataFrame({"x": [low, high], "y": [low, high]})).mark_line(strokeDash=[4, 4]).encode(
-        x=alt.X("x:Q"), y=alt.Y("y:Q"))
+    diagonal = (
+        alt.Chart(inline_data(pd.DataFrame({"x": [low, high], "y": [low, high]})))
+        .mark_line(strokeDash=[4, 4])
+        .encode(x=alt.X("x:Q"), y=alt.Y("y:Q"))
+    )
     return (points + diagonal).properties(height=320)
 
 
 def _over_seeds(table: pd.DataFrame) -> alt.Chart:
-    long = table.melt(id_vars=["labels", "seed", "chosen"], value_vars=["best_test_auc", "holdout_auc"],
-                      var_name="scored_on", value_name="roc_auc")
-    long["scored_on"] = long["scored_on"].map({"best_test_auc": "test set (announced)", "holdout_auc": "locked holdout"})
+    long = table.melt(
+        id_vars=["labels", "seed", "chosen"],
+        value_vars=["best_test_auc", "holdout_auc"],
+        var_name="scored_on",
+        value_name="roc_auc",
+    )
+    long["scored_on"] = long["scored_on"].map(
+        {"best_test_auc": "test set (announced)", "holdout_auc": "locked holdout"}
+    )
     return (
-        alt.Chart(long)
+        alt.Chart(inline_data(long))
         .mark_line(point=True)
         .encode(
             x=alt.X("seed:O", title="split seed"),
-            y=alt.Y("roc_auc:Q", title="ROC AUC of the announced variant", scale=alt.Scale(zero=False)),
+            y=alt.Y(
+                "roc_auc:Q", title="ROC AUC of the announced variant", scale=alt.Scale(zero=False)
+            ),
             color=alt.Color("scored_on:N", title=None, scale=alt.Scale(range=[GREY, RED])),
             column=alt.Column("labels:N", title=None),
-            tooltip=[alt.Tooltip("labels"), alt.Tooltip("seed"), alt.Tooltip("chosen"), alt.Tooltip("scored_on"), alt.Tooltip("roc_auc:Q", format=".3f")],
+            tooltip=[
+                alt.Tooltip("labels:N"),
+                alt.Tooltip("seed:O"),
+                alt.Tooltip("chosen:N"),
+                alt.Tooltip("scored_on:N"),
+                alt.Tooltip("roc_auc:Q", format=".3f"),
+            ],
         )
         .properties(height=240, width=260)
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _holdout_spec(seed: int) -> dict:
+    return vega_spec(_test_vs_holdout(_forking(seed)))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _over_seeds_spec(seeds: tuple[int, ...]) -> dict:
+    return vega_spec(_over_seeds(_optimism(seeds)))
+
+
 def _holdout_section(run: s1.ForkingPaths) -> None:
     st.markdown("#### Test set against locked holdout, every variant")
-    st.altair_chart(_test_vs_holdout(run), width="stretch")
-    st.caption("Points below the dashed line did worse on the holdout than on the test set they were chosen on.")
-    st.markdown(f"#### The optimism gap over {len(s1.SPLIT_SEEDS)} split seeds, real and shuffled labels")
+    st.vega_lite_chart(spec=_holdout_spec(run.seed), width="stretch")
+    st.caption(
+        "Points below the dashed line did worse on the holdout than on the test set they were "
+        "chosen on."
+    )
+    st.markdown(
+        f"#### The optimism gap over {len(s1.SPLIT_SEEDS)} split seeds, real and shuffled labels"
+    )
     with st.spinner(f"Running the team's procedure on {2 * len(s1.SPLIT_SEEDS)} splits…"):
         table = _optimism(s1.SPLIT_SEEDS)
-    st.altair_chart(_over_seeds(table), width="stretch")
+    st.vega_lite_chart(spec=_over_seeds_spec(s1.SPLIT_SEEDS), width="stretch")
     summary = s1.summarise_optimism(table)
     st.dataframe(summary, hide_index=True, width="stretch")
     st.caption(
-        "On shuffled labels there is nothing to find: whatever the announced test score shows above 0.5 "
+        "On shuffled labels there is nothing to find: whatever the announced test score shows "
+        "above 0.5 "
         "is what choosing the best of twenty produces on its own."
     )
 
@@ -192,14 +332,18 @@ def render() -> None:
         # A button, not a toggle: the holdout is opened once, and stays open for the session
         # (a toggle's state is dropped when the learner visits another page).
         holdout_open = predict_first(
-            OPEN_HOLDOUT_LABEL, key=OPEN_HOLDOUT_KEY, state_key=HOLDOUT_OPENED_KEY,
-            before="Predict first: two checks below ask what the locked holdout will show. Commit your "
-                   f"predictions there, then press {OPEN_HOLDOUT_LABEL}.",
+            OPEN_HOLDOUT_LABEL,
+            key=OPEN_HOLDOUT_KEY,
+            state_key=HOLDOUT_OPENED_KEY,
+            before="Predict first: two checks below ask what the locked holdout will show. Commit "
+            "your "
+            f"predictions there, then press {OPEN_HOLDOUT_LABEL}.",
         )
         left, right = side_by_side(
             f"No written plan. {len(s1.VARIANTS)} variants, each scored on the test set "
             f"(split seed {run.seed}); the best one is announced.",
-            f"A design card first. The same {len(s1.VARIANTS)} variants chosen by {s1.CV_FOLDS}-fold "
+            f"A design card first. The same {len(s1.VARIANTS)} variants chosen by "
+            f"{s1.CV_FOLDS}-fold "
             "cross-validation inside the development data; the locked holdout opened once.",
         )
         with left:
@@ -211,9 +355,12 @@ def render() -> None:
 
         # check_plan lists exactly the fields the check on the team's plan asks for.
         if predict_first(
-            CHECK_PLAN_LABEL, key=CHECK_PLAN_KEY, state_key=PLAN_CHECKED_KEY,
-            before="Answer the check below on the team's plan first (which fields would a reviewer send "
-                   f"back?), then press {CHECK_PLAN_LABEL}.",
+            CHECK_PLAN_LABEL,
+            key=CHECK_PLAN_KEY,
+            state_key=PLAN_CHECKED_KEY,
+            before="Answer the check below on the team's plan first (which fields would a reviewer "
+            "send "
+            f"back?), then press {CHECK_PLAN_LABEL}.",
         ):
             for gap in s1.check_plan(s1.VAGUE_PLAN):
                 st.markdown(f"- **{gap.field}** — {gap.problem}")
@@ -221,4 +368,7 @@ def render() -> None:
         if holdout_open:
             _holdout_section(run)
         else:
-            st.info("The locked holdout is still closed. Make your predictions in the checks, then open it above.")
+            st.info(
+                "The locked holdout is still closed. Make your predictions in the checks, then "
+                "open it above."
+            )

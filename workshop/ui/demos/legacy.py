@@ -1,12 +1,16 @@
-"""Stage 4 demo: the team's hand-over (one pickle) next to a run manifest that rebuilds the
-model field by field, and a model card with group metrics, sizes and intervals."""
+"""Stage 4 demo: the team's hand-over (one pickle) next to a run manifest and a model card.
+
+The manifest rebuilds the model field by field; the card gives group metrics, sizes and
+intervals. Opening the page trains nothing: the pickle questioned is the latest real one this
+server made the team's way (``case_study.stage4_legacy.TEAM_PICKLES``, filled by the
+background warm-up), labelled as the server's; "Retrain it the way the team did" trains a
+new model for the learner.
+"""
 
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -14,9 +18,16 @@ import streamlit as st
 
 from case_study import codes, paths, pipelines
 from case_study import stage4_legacy as s4
-from case_study.hashing import sha256_file
-from workshop.ui.widgets import (friendly_errors, inline_data, loan_data, predict_first, short_hash, show_source,
-                                 side_by_side, vega_spec)
+from workshop.ui.widgets import (
+    friendly_errors,
+    inline_data,
+    loan_data,
+    predict_first,
+    short_hash,
+    show_source,
+    side_by_side,
+    vega_spec,
+)
 
 # The raw files this demo reads: the stage page re-verifies them before every draw.
 DATA_FILES = (paths.GERMAN_CREDIT,)
@@ -41,14 +52,30 @@ CHANGEABLE: dict[str, int] = {
 
 
 def value_range(field: str) -> tuple[int, int]:
-    """The whole numbers a rebuild accepts for a changeable field (the case study's own
-    limits, SEED_LIMITS and PARAM_LIMITS), so the input cannot even take another value."""
+    """The whole numbers a rebuild accepts for a changeable field.
+
+    The case study's own limits, SEED_LIMITS and PARAM_LIMITS, so the input cannot even take
+    another value.
+    """
     if field == "seed":
         return s4.SEED_LIMITS
     low, high, _ = s4.PARAM_LIMITS[field.removeprefix("params.")]
     return low, high
+
+
+# Who made what, said on the page.
+PICKLE_MADE_BY = (
+    "An earlier run by this server: a real pickle it trained the team's way (no seeds) at "
+    "{made_at}, before you opened the page; every learner opening it now questions the same "
+    "file. The retrains below are yours: each trains a new model when you press the button."
+)
+RETRAIN_BY = "yours"
 STATUS_MARK = {"unknown": "✗ unknown", "partly": "◐ partly", "yes": "✓ yes"}
-FACTOR_TITLES = {"age_band": "age band", "foreign_worker": "foreign worker", "personal_status_sex": "attribute 9"}
+FACTOR_TITLES = {
+    "age_band": "age band",
+    "foreign_worker": "foreign worker",
+    "personal_status_sex": "attribute 9",
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -61,7 +88,10 @@ def _reproducible(seed: int, n_boot: int) -> tuple[dict, s4.ModelCard]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _rebuild(manifest_json: str) -> list[dict]:
-    return [asdict(d) | {"matches": d.matches} for d in s4.rebuild_from_manifest(json.loads(manifest_json))]
+    return [
+        asdict(d) | {"matches": d.matches}
+        for d in s4.rebuild_from_manifest(json.loads(manifest_json))
+    ]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -70,16 +100,26 @@ def _changed(manifest_json: str, field: str, value: int) -> list[dict]:
     return [asdict(d) | {"matches": d.matches} for d in diffs]
 
 
-def _interrogate_fresh_pickle(manifest: dict, card: s4.ModelCard) -> dict:
-    """Train the way the team did, save model_final_v2.pkl, and ask it every question."""
-    run = pipelines.train_irreproducible(loan_data())
-    with tempfile.TemporaryDirectory() as tmp:
-        path = s4.write_legacy_pickle(Path(tmp), run.model)
-        answers = s4.legacy_questions(path, manifest, card)
-        # The file's hash names the file on disk; the model's content hash is what a retrain
-        # is compared with (pickle bytes also depend on object identity, not only content).
-        return {"sha": sha256_file(path), "model_sha": run.model_sha256, "kib": path.stat().st_size / 1024,
-                "answers": [asdict(a) for a in answers]}
+def _server_pickle(manifest: dict, card: s4.ModelCard) -> dict:
+    """The latest real model_final_v2.pkl this server made the team's way, questioned.
+
+    Trains only on a fresh server whose warm-up has not made one yet (once, for every learner
+    arriving then).
+    """
+    ready = s4.TEAM_PICKLES.latest(1)
+    if not ready:
+        with st.spinner("The server is training the team's model (once, for every learner)…"):
+            ready = s4.TEAM_PICKLES.ensure(1)
+    pooled = ready[-1]
+    made: s4.TeamPickle = pooled.value
+    answers = s4.legacy_questions(None, manifest, card, from_pickle=made.from_pickle)
+    return {
+        "sha": made.file_sha256,
+        "model_sha": made.model_sha256,
+        "kib": made.kib,
+        "made_at": pooled.made_at_text,
+        "answers": [asdict(a) for a in answers],
+    }
 
 
 def _diff_frame(rows: list[dict]) -> pd.DataFrame:
@@ -94,37 +134,53 @@ def _irreproducible(box, manifest: dict, card: s4.ModelCard) -> None:
     with box:
         if PICKLE_KEY not in st.session_state:
             with friendly_errors("Training the team's model"):
-                st.session_state[PICKLE_KEY] = _interrogate_fresh_pickle(manifest, card)
+                st.session_state[PICKLE_KEY] = _server_pickle(manifest, card)
         legacy = st.session_state.get(PICKLE_KEY)
         if legacy is None:
             return
-        st.markdown(f"**`{s4.LEGACY_PICKLE_NAME}`** · {legacy['kib']:.0f} KiB · sha256 {short_hash(legacy['sha'])}")
-        table = pd.DataFrame(
-            {
-                "question": [a["question"] for a in legacy["answers"]],
-                "the pickle alone": [f"{STATUS_MARK[a['pickle_status']]}: {a['from_pickle']}" for a in legacy["answers"]],
-            }
-        )
-        st.table(table.set_index("question"))
-        statuses = [a["pickle_status"] for a in legacy["answers"]]
         st.markdown(
-            f"Answered from the pickle: **{statuses.count('yes')}** fully, **{statuses.count('partly')}** partly, "
-            f"**{statuses.count('unknown')}** not at all, of {len(statuses)} questions."
+            f"**`{s4.LEGACY_PICKLE_NAME}`** · {legacy['kib']:.0f} KiB · "
+            f"sha256 {short_hash(legacy['sha'])}"
         )
-        st.markdown("No model card: nobody knows how it does for any group.")
-        if st.button("Retrain it the way the team did", key="legacy-retrain"):
-            with friendly_errors("Retraining"):
-                run = pipelines.train_irreproducible(loan_data())
-                st.session_state.setdefault(RETRAINS_KEY, []).append(
-                    {"sha": run.model_sha256, "roc_auc": run.metrics["roc_auc"]}
-                )
-        for number, retrain in enumerate(st.session_state.get(RETRAINS_KEY, []), start=1):
-            mark = "✓ same" if retrain["sha"] == legacy["model_sha"] else "✗ differs"
-            st.markdown(
-                f"Retrain {number}: model sha256 {short_hash(retrain['sha'])} {mark} · ROC AUC {retrain['roc_auc']:.3f} "
-                "(the pickle's own score was never written down)"
-            )
+        st.caption(PICKLE_MADE_BY.format(made_at=legacy["made_at"]))
+        _pickle_answers(legacy["answers"])
+        _retrains(legacy)
         show_source(s4.interrogate_pickle, "Show how the pickle is questioned")
+
+
+def _pickle_answers(answers: list[dict]) -> None:
+    table = pd.DataFrame(
+        {
+            "question": [a["question"] for a in answers],
+            "the pickle alone": [
+                f"{STATUS_MARK[a['pickle_status']]}: {a['from_pickle']}" for a in answers
+            ],
+        }
+    )
+    st.table(table.set_index("question"))
+    statuses = [a["pickle_status"] for a in answers]
+    st.markdown(
+        f"Answered from the pickle: **{statuses.count('yes')}** fully, "
+        f"**{statuses.count('partly')}** partly, **{statuses.count('unknown')}** not at all, "
+        f"of {len(statuses)} questions."
+    )
+    st.markdown("No model card: nobody knows how it does for any group.")
+
+
+def _retrains(legacy: dict) -> None:
+    """The learner's own retrains, the team's way, each compared with the pickle's model."""
+    if st.button("Retrain it the way the team did", key="legacy-retrain"):
+        with friendly_errors("Retraining"):
+            run = pipelines.train_irreproducible(loan_data())
+            st.session_state.setdefault(RETRAINS_KEY, []).append(
+                {"sha": run.model_sha256, "roc_auc": run.metrics["roc_auc"]}
+            )
+    for number, retrain in enumerate(st.session_state.get(RETRAINS_KEY, []), start=1):
+        mark = "✓ same" if retrain["sha"] == legacy["model_sha"] else "✗ differs"
+        st.markdown(
+            f"Retrain {number}: {RETRAIN_BY}, model sha256 {short_hash(retrain['sha'])} {mark} · "
+            f"ROC AUC {retrain['roc_auc']:.3f} (the pickle's own score was never written down)"
+        )
 
 
 def _rebuild_section(manifest: dict) -> None:
@@ -132,7 +188,10 @@ def _rebuild_section(manifest: dict) -> None:
     if st.button("Rebuild from manifest", key="legacy-rebuild", type="primary"):
         st.session_state[REBUILT_KEY] = True
     if not st.session_state.get(REBUILT_KEY):
-        st.caption("Retrains from the manifest alone — pipeline, seed, parameters; the data hash is checked first.")
+        st.caption(
+            "Retrains from the manifest alone — pipeline, seed, parameters; the data hash is "
+            "checked first."
+        )
         return
     rows = None
     with friendly_errors("The rebuild"):
@@ -143,7 +202,8 @@ def _rebuild_section(manifest: dict) -> None:
     model = next(r for r in rows if r["field"] == "model_sha256")
     if not bad:
         st.success(
-            f"✓ All {len(rows)} compared fields match. model_sha256 {short_hash(model['expected'])} = "
+            f"✓ All {len(rows)} compared fields match. model_sha256 "
+            f"{short_hash(model['expected'])} = "
             f"{short_hash(model['actual'])}"
         )
     else:
@@ -159,8 +219,12 @@ def _change_section(manifest: dict) -> None:
     low, high = value_range(field)
     value = int(
         st.number_input(
-            f"New value of {field} ({low}–{high})", min_value=low, max_value=high,
-            value=CHANGEABLE[field], step=1, key=f"legacy-change-value-{field}",
+            f"New value of {field} ({low}–{high})",
+            min_value=low,
+            max_value=high,
+            value=CHANGEABLE[field],
+            step=1,
+            key=f"legacy-change-value-{field}",
         )
     )
     before = st.empty()  # filled below, once it is known whether a change has been rebuilt
@@ -168,8 +232,10 @@ def _change_section(manifest: dict) -> None:
         st.session_state[CHANGE_KEY] = {"field": field, "value": value}
     change = st.session_state.get(CHANGE_KEY)
     if not change:
-        before.caption("Predict first: a check below asks how many compared fields differ when only the seed "
-                       f"changes. Commit your prediction there, then press {CHANGE_LABEL}.")
+        before.caption(
+            "Predict first: a check below asks how many compared fields differ when only the seed "
+            f"changes. Commit your prediction there, then press {CHANGE_LABEL}."
+        )
         return
     rows = None
     with friendly_errors("The rebuild with a change"):
@@ -178,7 +244,8 @@ def _change_section(manifest: dict) -> None:
         return
     bad = [r for r in rows if not r["matches"]]
     st.markdown(
-        f"`{change['field']}` → {change['value']}: **{len(bad)}** of {len(rows)} compared fields differ "
+        f"`{change['field']}` → {change['value']}: **{len(bad)}** of {len(rows)} compared fields "
+        f"differ "
         "from the recorded manifest."
     )
     if bad:
@@ -196,22 +263,41 @@ def _reproducible_column(box, manifest: dict) -> None:
 
 
 def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
-    """Accuracy per group with its interval and n; one row per factor (a facet is cheaper to
-    validate than one chart per factor)."""
-    table = groups.loc[groups["n"] > 0, ["factor", "group", "n", "accuracy", "accuracy_low", "accuracy_high",
-                                         "too_small", "reason"]].copy()
+    """Accuracy per group with its interval and n; one row per factor.
+
+    A facet is cheaper to validate than one chart per factor.
+    """
+    table = groups.loc[
+        groups["n"] > 0,
+        [
+            "factor",
+            "group",
+            "n",
+            "accuracy",
+            "accuracy_low",
+            "accuracy_high",
+            "too_small",
+            "reason",
+        ],
+    ].copy()
     table["flag"] = table.pop("too_small").map({True: "too small to trust", False: "ok"})
     table["factor"] = table["factor"].map(FACTOR_TITLES)
     x_scale = alt.Scale(domain=[0, 1])
     base = alt.Chart().encode(
         y=alt.Y("group:N", title=None, sort=None, axis=alt.Axis(labelLimit=240)),
         color=alt.Color(
-            "flag:N", scale=alt.Scale(domain=["ok", "too small to trust"], range=["#4e79a7", "#e15759"]),
+            "flag:N",
+            scale=alt.Scale(domain=["ok", "too small to trust"], range=["#4e79a7", "#e15759"]),
             legend=alt.Legend(title=None, orient="bottom"),
         ),
-        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("n:Q"), alt.Tooltip("accuracy:Q", format=".3f"),
-                 alt.Tooltip("accuracy_low:Q", format=".3f"), alt.Tooltip("accuracy_high:Q", format=".3f"),
-                 alt.Tooltip("reason:N")],
+        tooltip=[
+            alt.Tooltip("group:N"),
+            alt.Tooltip("n:Q"),
+            alt.Tooltip("accuracy:Q", format=".3f"),
+            alt.Tooltip("accuracy_low:Q", format=".3f"),
+            alt.Tooltip("accuracy_high:Q", format=".3f"),
+            alt.Tooltip("reason:N"),
+        ],
     )
     title = f"accuracy ({int(s4.CONFIDENCE * 100)}% bootstrap interval; n beside each point)"
     bars = base.mark_rule(strokeWidth=2).encode(
@@ -224,8 +310,14 @@ def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
     return (
         alt.layer(bars, points, labels, data=inline_data(table))
         .properties(width=380, height=alt.Step(26))
-        .facet(row=alt.Row("factor:N", sort=list(FACTOR_TITLES.values()), title=None,
-                           header=alt.Header(labelAngle=0, labelAlign="left")))
+        .facet(
+            row=alt.Row(
+                "factor:N",
+                sort=list(FACTOR_TITLES.values()),
+                title=None,
+                header=alt.Header(labelAngle=0, labelAlign="left"),
+            )
+        )
         .resolve_scale(y="independent")
     )
 
@@ -247,25 +339,38 @@ def _model_card_section(card: s4.ModelCard) -> None:
     # The card shows every group's interval, the under-25 one included, which a check asks
     # the learner to predict.
     if not predict_first(
-        CARD_LABEL, key=CARD_KEY, state_key=CARD_SHOWN_KEY,
-        before="Predict first: a check below asks how wide the accuracy interval of applicants under 25 "
-               f"is. Commit your prediction there, then press {CARD_LABEL}.",
+        CARD_LABEL,
+        key=CARD_KEY,
+        state_key=CARD_SHOWN_KEY,
+        before="Predict first: a check below asks how wide the accuracy interval of applicants "
+        "under 25 "
+        f"is. Commit your prediction there, then press {CARD_LABEL}.",
     ):
         return
     st.caption(
         f"Hold-out accuracy by group, each with its size n (the label beside the point) and a "
-        f"{int(s4.CONFIDENCE * 100)}% bootstrap interval ({card.n_boot} resamples, seed {card.seed}). "
-        f"Red: fewer than {s4.MIN_GROUP_SIZE} applicants or an interval wider than {s4.MAX_INTERVAL_WIDTH}."
+        f"{int(s4.CONFIDENCE * 100)}% bootstrap interval ({card.n_boot} resamples, seed "
+        f"{card.seed}). "
+        f"Red: fewer than {s4.MIN_GROUP_SIZE} applicants or an interval wider than "
+        f"{s4.MAX_INTERVAL_WIDTH}."
     )
     st.vega_lite_chart(spec=_card_chart_spec(card.seed, card.n_boot))
     st.warning(codes.ATTRIBUTE_9_CAVEAT)
     if card.too_small:
-        st.markdown("**Too small to trust — do not quote alone:**\n" + "\n".join(f"- {g}" for g in card.too_small))
+        st.markdown(
+            "**Too small to trust — do not quote alone:**\n"
+            + "\n".join(f"- {g}" for g in card.too_small)
+        )
     markdown = _card_markdown(card.seed, card.n_boot)
     with st.expander("Read the whole model card"):
         st.markdown(markdown)
-    st.download_button("Download the model card (Markdown)", markdown, file_name="model_card.md",
-                       mime="text/markdown", key="legacy-card-download")
+    st.download_button(
+        "Download the model card (Markdown)",
+        markdown,
+        file_name="model_card.md",
+        mime="text/markdown",
+        key="legacy-card-download",
+    )
     show_source(s4.group_metrics, "Show how the groups and intervals are computed")
 
 

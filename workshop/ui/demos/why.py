@@ -4,7 +4,8 @@ The learner picks the filters and presses Recompute (after predicting the unfilt
 in the check below); the figure then recomputes with every change of filter. Below, the
 headline without the step it never states next to the same headline with it, and every
 forking path — also shown only once the learner has pressed Recompute, since each of them
-gives the predicted number away."""
+gives the predicted number away.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ import streamlit as st
 
 from case_study import paths
 from case_study import stage0_why as s0
-from workshop.ui.widgets import (GREEN, GREY, friendly_errors, inline_data, predict_first, show_source,
-                                 side_by_side, vega_spec)
+from workshop.ui.widgets import (
+    GREEN,
+    GREY,
+    friendly_errors,
+    inline_data,
+    predict_first,
+    show_source,
+    side_by_side,
+    vega_spec,
+)
 
 # The raw files this demo reads: the stage page re-verifies them before every draw.
 DATA_FILES = (paths.CODE_CHECKLIST,)
@@ -70,8 +79,10 @@ def _show_summary(summary: s0.StarsSummary) -> None:
 
 
 def _learner_recomputation() -> bool:
-    """The learner's filters and, once Recompute was pressed, their figure. Returns True
-    when the recomputations may be shown."""
+    """The learner's filters and, once Recompute was pressed, their figure.
+
+    Returns True when the recomputations may be shown.
+    """
     with st.container(border=True):
         st.markdown("#### Your recomputation")
         st.caption(
@@ -88,10 +99,13 @@ def _learner_recomputation() -> bool:
             key=ITEMS_KEY,
         )
         recomputed = predict_first(
-            RECOMPUTE_LABEL, key=RECOMPUTE_KEY, state_key=RECOMPUTED_KEY,
-            before="Predict first: the check below asks for the median of every repository with all five "
-                   "items, with no other filter. Commit your prediction there, then press "
-                   f"{RECOMPUTE_LABEL}.",
+            RECOMPUTE_LABEL,
+            key=RECOMPUTE_KEY,
+            state_key=RECOMPUTED_KEY,
+            before="Predict first: the check below asks for the median of every repository with "
+            "all five "
+            "items, with no other filter. Commit your prediction there, then press "
+            f"{RECOMPUTE_LABEL}.",
         )
         if recomputed:
             with friendly_errors("The recomputation"):
@@ -104,8 +118,11 @@ def _forking_paths_chart(table: pd.DataFrame) -> alt.Chart:
     shown = table.assign(
         language=table["python_only"].map({True: "Python only", False: "every language"}),
         filters=table["required"].map(
-            lambda r: "all five" if r.count(",") == len(s0.CHECKLIST_ITEMS) - 1
-            else "all but " + next(i for i in s0.CHECKLIST_ITEMS if i not in r.split(", "))
+            lambda r: (
+                "all five"
+                if r.count(",") == len(s0.CHECKLIST_ITEMS) - 1
+                else "all but " + next(i for i in s0.CHECKLIST_ITEMS if i not in r.split(", "))
+            )
         ),
     )
     return (
@@ -114,11 +131,18 @@ def _forking_paths_chart(table: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("filters:N", title=None, sort=None),
             x=alt.X("median_stars:Q", title="median stars"),
-            color=alt.Color("reproduces_claim:N", title="published figure back?",
-                            scale=alt.Scale(domain=[False, True], range=[GREY, GREEN])),
+            color=alt.Color(
+                "reproduces_claim:N",
+                title="published figure back?",
+                scale=alt.Scale(domain=[False, True], range=[GREY, GREEN]),
+            ),
             row=alt.Row("language:N", title=None),
-            tooltip=[alt.Tooltip("language:N"), alt.Tooltip("filters:N"), alt.Tooltip("count:Q"),
-                     alt.Tooltip("median_stars:Q")],
+            tooltip=[
+                alt.Tooltip("language:N"),
+                alt.Tooltip("filters:N"),
+                alt.Tooltip("count:Q"),
+                alt.Tooltip("median_stars:Q"),
+            ],
         )
         .properties(height=150)
     )
@@ -131,8 +155,10 @@ def _forking_paths_spec() -> dict:
 
 
 def render() -> None:
-    """Draw Stage 0: the learner's recomputation, the headline with and without the
-    unstated filter, and every forking path."""
+    """Draw Stage 0: the learner's recomputation, the headline, every forking path.
+
+    The headline is shown with and without the unstated filter.
+    """
     with friendly_errors("The Stage 0 demo"):
         recomputed = _learner_recomputation()
 
