@@ -1,4 +1,4 @@
-"""The case study's command line: ``python -m case_study run | verify | stage``.
+"""The case study's command line: ``python -m case_study <command>`` (see ``COMMANDS``).
 
 Errors end as one line on stderr and an exit status, never a traceback:
 0 success; 1 a rebuild that does not reproduce the manifest (the field-level diff is
@@ -66,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"case-study {__version__}")
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,verify,stage}", parser_class=_Parser
+        dest="command",
+        required=True,
+        metavar="{run,verify,stage,notebooks,take-home}",
+        parser_class=_Parser,
     )
 
     run = commands.add_parser(
@@ -124,7 +127,34 @@ def build_parser() -> argparse.ArgumentParser:
     stage.add_argument(
         "number", type=int, choices=sorted(STAGE_MODULES), metavar="N", help="stage number, 0–5"
     )
+    _add_take_home_commands(commands)
     return parser
+
+
+def _add_take_home_commands(commands) -> None:
+    """``notebooks`` and ``take-home``: the case study to work on at home, offline."""
+    notebooks = commands.add_parser(
+        "notebooks",
+        help="write one Jupyter notebook per stage, with graded exercises",
+        description="Write one notebook per stage into DIR: the stage's irreproducible and "
+        "reproducible code, runnable on the shipped data, and exercises checked by graders "
+        "that give hints, never solutions.",
+    )
+    notebooks.add_argument("--out", required=True, type=Path, metavar="DIR", help="the folder")
+    notebooks.add_argument(
+        "--solutions",
+        action="store_true",
+        help="write the instructors' versions, solutions in the exercise cells",
+    )
+    take_home = commands.add_parser(
+        "take-home",
+        help="write the take-home archive: code, data, manifest, notebooks, pins",
+        description="Write the case study as one zip (code, data with its manifest, "
+        "notebooks, exact pins) that installs with `pip install .` and runs offline.",
+    )
+    take_home.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="the zip file to write"
+    )
 
 
 def _print_table(frame) -> None:
@@ -253,7 +283,43 @@ def cmd_stage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "verify": cmd_verify, "stage": cmd_stage}
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    """Write the stage notebooks (or the instructors' versions) into ``--out``."""
+    from case_study import run_manifest
+    from case_study.notebooks import build
+
+    run_manifest.check_output_dir(args.out)
+    try:
+        written = build.write_notebooks(args.out, solutions=args.solutions)
+    except ModuleNotFoundError as error:
+        if error.name != "case_study.notebooks.solutions":
+            raise
+        raise ValueError(
+            "the instructors' solutions are not part of this copy; drop --solutions"
+        ) from None
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_take_home(args: argparse.Namespace) -> int:
+    """Write the take-home archive to ``--out``."""
+    from case_study import run_manifest, take_home
+
+    run_manifest.check_output_dir(Path(args.out).parent)
+    path = take_home.write_archive(args.out)
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    print(f"unzip it, then follow {take_home.ARCHIVE_ROOT}/README.md (pip install .)")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "verify": cmd_verify,
+    "stage": cmd_stage,
+    "notebooks": cmd_notebooks,
+    "take-home": cmd_take_home,
+}
 
 
 def _one_line(error: BaseException) -> str:

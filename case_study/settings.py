@@ -6,7 +6,9 @@ workshop.) Each function takes an optional ``environ`` mapping so a caller or a 
 pass its own.
 
 - ``CASE_STUDY_DATA_DIR`` — another copy of ``data/`` (``raw/`` and ``manifest.json``);
-  default: the project's ``data/``. Read once, when ``case_study.paths`` is imported.
+  default: the project's ``data/``, in the folder ``paths.find_project_root`` finds (for an
+  installed take-home copy: its unpacked folder). Read once, when ``case_study.paths`` is
+  imported.
 - ``CASE_STUDY_DEBUG`` — non-empty: the command line shows the traceback of an
   unexpected error instead of one line; default: off. Read on every error.
 """
