@@ -126,7 +126,8 @@ def test_schema_has_native_types_and_its_version(postgres_url):
     assert columns["progress.seconds"] == "double precision"
     assert columns["events.id"] == "bigint"
     assert {name.split(".")[0] for name in columns} == {"meta", "learners", "progress",
-                                                         "events"}
+                                                         "events", "failed_attempts",
+                                                         "policy_ticks"}
     assert _sql(postgres_url, "SELECT key, value FROM meta") == [
         ("schema_version", str(SCHEMA_VERSION))]
 

@@ -428,3 +428,49 @@ def test_no_acknowledged_write_is_lost_when_the_server_is_killed(store_target):
     kept = restarted.progress_for(code)
     assert {f"q{number}" for number in range(acknowledged + 1)} <= set(kept)
     assert len(restarted.events_since()) >= acknowledged + 1
+
+
+def test_failed_code_attempts_are_shared_by_every_process_of_the_room(store_factory):
+    """Finding 2 and 4 need one count for the whole room: two stores on one target (two
+    processes) see each other's failed attempts, per client and in total, within a window;
+    the guessed code is never stored, only who guessed and when."""
+    clock = Clock()
+    one, other = store_factory(now=clock), store_factory(now=clock)
+    one.record_failure("instructor", "10.0.0.7")
+    clock.advance(seconds=10)
+    other.record_failure("instructor", "10.0.0.8")
+    other.record_failure("resume", None)
+    clock.advance(seconds=5)
+    window = timedelta(minutes=15)
+    room = one.recent_failures("instructor", window)
+    assert (room.count, room.seconds_since_last) == (2, pytest.approx(5))
+    assert other.recent_failures("instructor", window, key="10.0.0.7").count == 1
+    assert one.recent_failures("instructor", window, key="10.0.0.9").count == 0
+    assert one.recent_failures("instructor", window, key="10.0.0.9").seconds_since_last is None
+    assert one.recent_failures("resume", window).count == 1
+    assert one.failures_since("instructor", T0 + timedelta(seconds=5)) == 1
+    clock.advance(minutes=20)
+    assert one.recent_failures("instructor", window).count == 0
+    with pytest.raises(ProgressStoreError, match="scope"):
+        one.record_failure("admin", "10.0.0.7")
+
+
+def test_policy_ticks_persist_with_progress_and_are_exported(store_factory):
+    """Policy ticks survive a restart, follow the resume code, and are in the export."""
+    store = store_factory()
+    code = store.create_learner("Ann").code
+    store.set_policy_tick(code, "pin-versions", True)
+    store.set_policy_tick(code, "seed-everything", True)
+    store.set_policy_tick(code, "seed-everything", False)
+    restarted = store_factory()
+    assert restarted.policy_ticks(code.lower()) == {"pin-versions": True,
+                                                    "seed-everything": False}
+    assert restarted.policy_ticks("not a code") == {}
+    exported = json.loads(restarted.export_json(code))
+    assert exported["policy_ticks"] == {"pin-versions": True, "seed-everything": False}
+    assert exported["schema_version"] == SCHEMA_VERSION
+    unknown = "ABCD-EFGH"
+    restarted.set_policy_tick(unknown, "pin-versions", True)  # registered, like touch
+    assert restarted.get_learner(unknown) is not None
+    with pytest.raises(ProgressStoreError):
+        restarted.set_policy_tick(code, "", True)

@@ -8,8 +8,11 @@ survives a server restart.
 - ``backend`` — ``ProgressBackend``, the small interface the store talks to;
 - ``sqlite`` / ``sqlite_file`` — the default backend: one SQLite file (pooled connections,
   WAL, retries on lock, schema version, a damaged file moved aside);
+  ``sqlite_schema`` its tables and upgrade, ``sqlite_salvage`` the damage check and the
+  copy of every readable row into a fresh store;
 - ``postgres`` — the backend for a room on several machines: PostgreSQL, chosen by
   ``WORKSHOP_DATABASE_URL`` (the database's clock, writes in commit order, retries);
+  ``postgres_schema`` its tables and upgrade, ``postgres_pool`` its connections;
 - ``store`` — ``ProgressStore``, the public API.
 
 Names and resume codes are pure functions in ``workshop.learners``; they are re-exported

@@ -13,10 +13,17 @@ says what to do, and never drops a write silently.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from workshop.progress.model import CheckProgress, Event, Learner, LearnerExport, ProgressChange
+from workshop.progress.model import (
+    CheckProgress,
+    Event,
+    Learner,
+    LearnerExport,
+    ProgressChange,
+    RecentFailures,
+)
 
 
 class ProgressBackend(Protocol):
@@ -24,12 +31,14 @@ class ProgressBackend(Protocol):
 
     Attributes:
         location: where the data lives, for messages (a file path; never a password).
-        warnings: messages for the instructor, e.g. that a damaged store was moved aside;
-            the backend appends to this same list while it runs.
+        warnings: messages for the instructor, e.g. that a damaged store was moved aside
+            (with paths and reasons); the backend appends to this same list while it runs.
+        notices: one short message for learners per warning, with no path or detail.
     """
 
     location: str
     warnings: list[str]
+    notices: list[str]
 
     def add_learner(self, code: str, display_name: str | None) -> Learner | None:
         """Insert a new learner; ``None`` (nothing written) if the code is taken."""
@@ -42,6 +51,19 @@ class ProgressBackend(Protocol):
 
     def record(self, change: ProgressChange) -> CheckProgress:
         """Apply one change to a check and log its event; returns the stored row."""
+
+    def record_failure(self, scope: str, client: str) -> None:
+        """Log one failed code attempt of ``scope`` by ``client``, at the backend's time."""
+
+    def set_policy_tick(self, code: str, item_key: str, ticked: bool) -> None:
+        """Store one policy tick, registering the code if it is unknown."""
+
+    def failures(self, scope: str, window: timedelta,
+                 client: str | None) -> RecentFailures:
+        """Failed attempts of ``scope`` in the last ``window`` (of one client if given)."""
+
+    def policy_ticks(self, code: str) -> dict[str, bool]:
+        """One learner's policy ticks by item key."""
 
     def learner(self, code: str) -> Learner | None:
         """The learner with this canonical code, or ``None``."""

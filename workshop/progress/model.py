@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from workshop.errors import ProgressStoreError
 
 # The layout of the stored tables; every backend writes and checks the same number.
-SCHEMA_VERSION = 1
+# 2 added ``failed_attempts`` and ``policy_ticks``; a store of version 1 is upgraded in place.
+SCHEMA_VERSION = 2
+
+# What a failed code attempt was for (``ProgressStore.record_failure``).
+INSTRUCTOR_SCOPE = "instructor"
+RESUME_SCOPE = "resume"
+FAILURE_SCOPES = (INSTRUCTOR_SCOPE, RESUME_SCOPE)
+# Failed attempts older than this are deleted as new ones are recorded.
+FAILURE_RETENTION_HOURS = 24
 
 PASSED = "passed"
 FAILED = "failed"
@@ -89,6 +97,18 @@ class ProgressChange:
 
 
 @dataclass(frozen=True)
+class RecentFailures:
+    """Failed code attempts within a window, as the store's own clock sees them.
+
+    ``seconds_since_last`` is None when there was none; measured on the clock the
+    attempts were recorded with, so app machines whose clocks disagree still agree.
+    """
+
+    count: int
+    seconds_since_last: float | None
+
+
+@dataclass(frozen=True)
 class LearnerExport:
     """Everything stored about one learner, read in one transaction.
 
@@ -98,6 +118,7 @@ class LearnerExport:
     learner: Learner | None
     progress: list[CheckProgress]
     events: list[Event]
+    policy_ticks: dict[str, bool] = field(default_factory=dict)
 
 
 def outcome_value(outcome: object) -> str:

@@ -1,7 +1,8 @@
 """The progress backend for a room served by several machines: PostgreSQL (psycopg 3).
 
 ``PostgresBackend`` keeps the SQLite backend's tables (``meta``, ``learners``, ``progress``,
-``events``; same columns, same rules) in native types; ``ProgressStore`` chooses it when
+``events``, ``failed_attempts``, ``policy_ticks``; same columns, same rules) in native
+types (created or upgraded by ``postgres_schema``); ``ProgressStore`` chooses it when
 ``WORKSHOP_DATABASE_URL=postgresql://…`` is set.
 
 - **Time** comes from the database's clock (``clock_timestamp()``) inside the write
@@ -24,22 +25,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import random
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import psycopg
-from psycopg import pq
-from psycopg.conninfo import conninfo_to_dict
 
 from workshop.errors import ProgressStoreError
 from workshop.progress.model import (
     ATTEMPT_FAILED,
     ATTEMPT_PASSED,
+    FAILURE_RETENTION_HOURS,
     HINT,
     OUTCOMES,
     REVEAL,
@@ -49,50 +47,26 @@ from workshop.progress.model import (
     Learner,
     LearnerExport,
     ProgressChange,
+    RecentFailures,
     utc,
 )
+from workshop.progress.postgres_pool import Pool as _Pool
+from workshop.progress.postgres_pool import close as _close
+from workshop.progress.postgres_pool import parse_url as _parse_url
+from workshop.progress.postgres_schema import set_up
 from workshop.settings import DATABASE_URL_ENV
 
 _T = TypeVar("_T")
 
-# Idle connections kept for reuse (opening one costs a few round trips and a fork on the
-# server); more threads than this at once simply open more.
-_POOL_SIZE = 8
-# Keys of the transaction-scoped advisory locks: one serialises writes, one schema setup.
+# Key of the transaction-scoped advisory lock that serialises writes (the schema's is in
+# ``postgres_schema``).
 _WRITE_LOCK = 0x57_4B_53_50_01
-_SCHEMA_LOCK = 0x57_4B_53_50_02
 # SQLSTATEs worth retrying: connection exceptions (08…), serialization failure, deadlock,
 # server shutting down, starting or ending idle sessions (57P0x), too many connections.
 _RETRY_STATES = ("08", "40001", "40P01", "57P0", "53300")
 _APPLICATION = "reproducible-ml-workshop"
 _RECORDING = {ATTEMPT_PASSED: "record an attempt", ATTEMPT_FAILED: "record an attempt",
               HINT: "record a hint", REVEAL: "record a reveal"}
-
-_TABLES = ("meta", "learners", "progress", "events")
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS learners (
-        code text PRIMARY KEY, display_name text,
-        created_at timestamptz NOT NULL, last_seen timestamptz NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS progress (
-        learner_code text NOT NULL REFERENCES learners(code),
-        stage_id text NOT NULL, check_id text NOT NULL,
-        outcome text NOT NULL
-            CHECK (outcome IN ('passed', 'failed', 'not_attempted', 'revealed')),
-        attempts integer NOT NULL DEFAULT 0, hints_used integer NOT NULL DEFAULT 0,
-        seconds double precision NOT NULL DEFAULT 0,
-        first_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-        PRIMARY KEY (learner_code, check_id))""",
-    """CREATE TABLE IF NOT EXISTS events (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        learner_code text NOT NULL REFERENCES learners(code),
-        stage_id text NOT NULL, check_id text NOT NULL,
-        kind text NOT NULL
-            CHECK (kind IN ('attempt_passed', 'attempt_failed', 'hint', 'reveal')),
-        at timestamptz NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS events_at ON events (at)",
-    "CREATE INDEX IF NOT EXISTS events_learner_check ON events (learner_code, check_id)",
-)
 
 # Simple-query protocol (no parameters), so BEGIN and the lock are one round trip.
 _BEGIN_WRITE = (f"BEGIN; SELECT pg_current_xact_id()::text, clock_timestamp() "
@@ -160,60 +134,6 @@ def _unreachable(exc: psycopg.Error) -> bool:
     return state is None or state.startswith(("08", "57P"))
 
 
-def _close(conn: psycopg.Connection) -> None:
-    # After any failure a connection is not trusted again; closing it rolls back.
-    with contextlib.suppress(psycopg.Error):
-        conn.close()
-
-
-class _Pool:
-    """Idle connections for reuse, each lent to one thread at a time."""
-
-    def __init__(self, connect: Callable[[], psycopg.Connection]) -> None:
-        self._connect = connect
-        self._idle: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
-
-    def borrow(self) -> psycopg.Connection:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return self._connect()
-
-    def give_back(self, conn: psycopg.Connection) -> None:
-        if conn.closed or conn.info.transaction_status != pq.TransactionStatus.IDLE:
-            _close(conn)
-            return
-        with self._lock:
-            if len(self._idle) < _POOL_SIZE:
-                self._idle.append(conn)
-                return
-        _close(conn)
-
-    def clear(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            _close(conn)
-
-
-def _parse_url(url: str) -> dict[str, str]:
-    try:
-        params = conninfo_to_dict(url)
-    except psycopg.Error:
-        params = None
-    ports = str((params or {}).get("port") or "5432").split(",")
-    if (not url.startswith(("postgresql://", "postgres://")) or params is None
-            or not all(port.isdigit() and 0 < int(port) < 65536 for port in ports)):
-        # The text is not repeated: it may hold a password.
-        raise ProgressStoreError(
-            f"Expected {DATABASE_URL_ENV} to be a PostgreSQL URL like "
-            "postgresql://user:password@host:5432/workshop, but it is not one (not shown: "
-            "it may hold a password). Fix the variable, or unset it to use SQLite."
-        )
-    return {key: str(value) for key, value in params.items() if value is not None}
-
-
 class PostgresBackend:
     """Progress in a PostgreSQL database; implements ``ProgressBackend``.
 
@@ -243,6 +163,7 @@ class PostgresBackend:
         user = f"{params['user']}@" if params.get("user") else ""
         self.location = f"postgresql://{user}{self.where}"
         self.warnings: list[str] = []
+        self.notices: list[str] = []
         self._clock = clock
         self.retry_timeout = retry_timeout
         self.connect_timeout = connect_timeout
@@ -374,27 +295,8 @@ class PostgresBackend:
             time.sleep(0.05)
 
     def _set_up(self, conn: psycopg.Connection) -> None:
-        """Create the tables and the version row once; refuse a newer or foreign schema."""
-        conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
-        tables = {row[0] for row in conn.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
-            (list(_TABLES),))}
-        if "meta" in tables:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            version = int(row[0]) if row and row[0].isdigit() else None
-            if version is None or version > SCHEMA_VERSION:
-                raise self._foreign(f"schema version {row[0] if row else 'missing'}")
-            if version == SCHEMA_VERSION:
-                conn.execute("COMMIT")
-                return
-        elif tables:
-            raise self._foreign(f"tables {', '.join(sorted(tables))} but no meta table")
-        for statement in _SCHEMA:
-            conn.execute(statement)
-        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s) "
-                     "ON CONFLICT (key) DO NOTHING", (str(SCHEMA_VERSION),))
-        conn.execute("COMMIT")
+        """Create the tables once, or upgrade version 1; refuse a newer or foreign schema."""
+        set_up(conn, self._foreign)
 
     def _foreign(self, found: str) -> ProgressStoreError:
         return ProgressStoreError(
@@ -448,9 +350,59 @@ class PostgresBackend:
 
         return self._write(work, _RECORDING[change.kind])
 
+    def record_failure(self, scope: str, client: str) -> None:
+        """Log one failed code attempt; forget the scope's attempts older than a day."""
+
+        def work(conn: psycopg.Connection, at: datetime) -> None:
+            conn.execute("DELETE FROM failed_attempts WHERE scope = %s AND at < %s",
+                         (scope, at - timedelta(hours=FAILURE_RETENTION_HOURS)))
+            conn.execute("INSERT INTO failed_attempts (scope, client, at) VALUES (%s, %s, %s)",
+                         (scope, client, at))
+
+        self._write(work, "record a failed code attempt")
+
+    def set_policy_tick(self, code: str, item_key: str, ticked: bool) -> None:
+        """Store one policy tick, registering the code if it is unknown."""
+
+        def work(conn: psycopg.Connection, at: datetime) -> None:
+            conn.execute(_SEEN, {"code": code, "at": at})
+            conn.execute(
+                "INSERT INTO policy_ticks (learner_code, item_key, ticked, updated_at) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (learner_code, item_key) DO UPDATE SET "
+                "ticked = excluded.ticked, updated_at = excluded.updated_at",
+                (code, item_key, ticked, at))
+
+        self._write(work, "save a policy tick")
+
     # -- reads ----------------------------------------------------------------------------
 
-    def _rows(self, sql: str, parameters: tuple, what: str) -> list[tuple]:
+    def failures(self, scope: str, window: timedelta,
+                 client: str | None) -> RecentFailures:
+        """Failed attempts of ``scope`` in the last ``window`` (of one client if given).
+
+        "Now" is the database's clock (or the injected one): the clock the attempts were
+        stored with, whichever machine asks.
+        """
+        now = None if self._clock is None else utc(self._clock())
+        where = "scope = %(scope)s AND at >= clock.n - %(window)s"
+        if client is not None:
+            where += " AND client = %(client)s"
+        sql = ("WITH clock AS (SELECT coalesce(%(now)s::timestamptz, clock_timestamp()) AS n) "
+               f"SELECT (SELECT count(*) FROM failed_attempts WHERE {where}), "
+               f"(SELECT max(at) FROM failed_attempts WHERE {where}), clock.n FROM clock")
+        count, latest, server_now = self._rows(sql, {
+            "now": now, "scope": scope, "window": window, "client": client},
+            "read failed code attempts")[0]
+        since = None if latest is None else (server_now - latest).total_seconds()
+        return RecentFailures(count, since)
+
+    def policy_ticks(self, code: str) -> dict[str, bool]:
+        """One learner's policy ticks by item key."""
+        rows = self._rows('SELECT item_key, ticked FROM policy_ticks WHERE learner_code = %s '
+                          'ORDER BY item_key COLLATE "C"', (code,), "read policy ticks")
+        return dict(rows)
+
+    def _rows(self, sql: str, parameters: tuple | dict, what: str) -> list[tuple]:
         return self._run(lambda conn: conn.execute(sql, parameters).fetchall(), what)
 
     def learner(self, code: str) -> Learner | None:
@@ -484,7 +436,7 @@ class PostgresBackend:
         return [_event_row(row) for row in rows]
 
     def export(self, code: str) -> LearnerExport:
-        """One learner's row, progress and events, read in one snapshot."""
+        """One learner's row, progress, events and policy ticks, read in one snapshot."""
 
         def work(conn: psycopg.Connection) -> LearnerExport:
             learner = conn.execute(_LEARNER_COLUMNS + "WHERE code = %s", (code,)).fetchone()
@@ -492,10 +444,14 @@ class PostgresBackend:
                                     + _PROGRESS_ORDER, (code,)).fetchall()
             events = conn.execute(_EVENT_COLUMNS + "WHERE learner_code = %s ORDER BY at, id",
                                   (code,)).fetchall()
+            ticks = conn.execute("SELECT item_key, ticked FROM policy_ticks WHERE "
+                                 'learner_code = %s ORDER BY item_key COLLATE "C"',
+                                 (code,)).fetchall()
             return LearnerExport(
                 None if learner is None else _learner_row(learner),
                 [_progress_row(row) for row in progress],
                 [_event_row(row) for row in events],
+                dict(ticks),
             )
 
         return self._run(work, "export progress",

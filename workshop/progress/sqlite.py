@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from workshop.progress.model import (
     ATTEMPT_FAILED,
     ATTEMPT_PASSED,
+    FAILURE_RETENTION_HOURS,
     HINT,
     NOT_ATTEMPTED,
     REVEAL,
@@ -24,6 +25,7 @@ from workshop.progress.model import (
     Learner,
     LearnerExport,
     ProgressChange,
+    RecentFailures,
     utc,
 )
 from workshop.progress.sqlite_file import SQLiteFile
@@ -101,6 +103,7 @@ class SQLiteBackend:
                                 lock_timeout=lock_timeout)
         self.location = str(self.path)
         self.warnings = self._file.warnings
+        self.notices = self._file.notices
 
     def _stamp(self) -> str:
         return _iso(self._now())
@@ -176,7 +179,51 @@ class SQLiteBackend:
 
         return self._file.transact(work, _RECORDING[change.kind])
 
+    def record_failure(self, scope: str, client: str) -> None:
+        """Log one failed code attempt; forget the scope's attempts older than a day."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            now = utc(self._now())
+            conn.execute("DELETE FROM failed_attempts WHERE scope = ? AND at < ?",
+                         (scope, _iso(now - timedelta(hours=FAILURE_RETENTION_HOURS))))
+            conn.execute("INSERT INTO failed_attempts (scope, client, at) VALUES (?, ?, ?)",
+                         (scope, client, _iso(now)))
+
+        self._file.transact(work, "record a failed code attempt")
+
+    def set_policy_tick(self, code: str, item_key: str, ticked: bool) -> None:
+        """Store one policy tick, registering the code if it is unknown."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            at = self._stamp()
+            _seen(conn, code, at)
+            conn.execute(
+                "INSERT INTO policy_ticks (learner_code, item_key, ticked, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (learner_code, item_key) DO UPDATE SET "
+                "ticked = excluded.ticked, updated_at = excluded.updated_at",
+                (code, item_key, int(ticked), at))
+
+        self._file.transact(work, "save a policy tick")
+
     # -- reads ----------------------------------------------------------------------------
+
+    def failures(self, scope: str, window: timedelta,
+                 client: str | None) -> RecentFailures:
+        """Failed attempts of ``scope`` in the last ``window`` (of one client if given)."""
+        now = utc(self._now())
+        sql = "SELECT count(*), max(at) FROM failed_attempts WHERE scope = ? AND at >= ?"
+        parameters: tuple = (scope, _iso(now - window))
+        if client is not None:
+            sql, parameters = sql + " AND client = ?", parameters + (client,)
+        count, latest = self._rows(sql, parameters, "read failed code attempts")[0]
+        since = None if latest is None else (now - _parse(latest)).total_seconds()
+        return RecentFailures(count, since)
+
+    def policy_ticks(self, code: str) -> dict[str, bool]:
+        """One learner's policy ticks by item key."""
+        rows = self._rows("SELECT item_key, ticked FROM policy_ticks WHERE learner_code = ? "
+                          "ORDER BY item_key", (code,), "read policy ticks")
+        return {key: bool(ticked) for key, ticked in rows}
 
     def _rows(self, sql: str, parameters: tuple, what: str) -> list[tuple]:
         return self._file.transact(lambda conn: conn.execute(sql, parameters).fetchall(),
@@ -224,10 +271,13 @@ class SQLiteBackend:
             events = conn.execute(
                 _EVENT_COLUMNS + "WHERE learner_code = ? ORDER BY at, id", (code,)
             ).fetchall()
+            ticks = conn.execute("SELECT item_key, ticked FROM policy_ticks "
+                                 "WHERE learner_code = ? ORDER BY item_key", (code,)).fetchall()
             return LearnerExport(
                 None if learner is None else _learner_row(learner),
                 [_progress_row(row) for row in progress],
                 [_event_row(row) for row in events],
+                {key: bool(ticked) for key, ticked in ticks},
             )
 
         return self._file.transact(work, "export progress", write=False)

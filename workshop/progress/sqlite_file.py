@@ -3,14 +3,20 @@
 ``SQLiteFile`` owns everything about the file itself: a small pool of idle connections
 (one thread at a time, never shared mid-transaction), WAL mode, SQLite's busy timeout plus
 a jittered retry while another writer holds the lock (never a dropped write), the schema
-and its version, and recovery: a file that is not readable as a workshop store is moved
-aside with its ``-wal``/``-shm``/``-journal`` files, never deleted, and a fresh one is
-started with a message in ``warnings``. It knows nothing about learners; the queries are in
+and its version (``sqlite_schema``; an older store is upgraded in place), and recovery.
+Every transaction checks the file's header and size just before it commits
+(``sqlite_salvage.header_damage``), so damage done while the server runs is found by the
+next click, not at the next restart. A damaged file is moved aside with its
+``-wal``/``-shm``/``-journal`` files, never deleted; a fresh store is started and every row
+that can still be read from the damaged one is copied into it (``sqlite_salvage.salvage``),
+with details for the instructor in ``warnings`` and a short notice for learners in
+``notices``. It knows nothing about learners; the queries are in
 ``workshop.progress.sqlite``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sqlite3
@@ -23,48 +29,24 @@ from typing import TypeVar
 
 from workshop.errors import ProgressStoreError
 from workshop.progress.model import SCHEMA_VERSION, utc
+from workshop.progress.sqlite_salvage import (
+    HEADER,
+    Salvaged,
+    header_damage,
+    move_aside,
+    salvage,
+)
+from workshop.progress.sqlite_schema import create_or_upgrade
 from workshop.settings import DATA_DIR_ENV
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 # Idle connections kept for reuse: opening one (and setting its pragmas) cost about a tenth
 # of a page run, paid on every read. More threads than this at once simply open more.
 _POOL_SIZE = 16
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS learners (
-        code TEXT PRIMARY KEY,
-        display_name TEXT,
-        created_at TEXT NOT NULL,
-        last_seen TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS progress (
-        learner_code TEXT NOT NULL REFERENCES learners(code),
-        stage_id TEXT NOT NULL,
-        check_id TEXT NOT NULL,
-        outcome TEXT NOT NULL
-            CHECK (outcome IN ('passed', 'failed', 'not_attempted', 'revealed')),
-        attempts INTEGER NOT NULL DEFAULT 0,
-        hints_used INTEGER NOT NULL DEFAULT 0,
-        seconds REAL NOT NULL DEFAULT 0,
-        first_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (learner_code, check_id))""",
-    """CREATE TABLE IF NOT EXISTS events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        learner_code TEXT NOT NULL REFERENCES learners(code),
-        stage_id TEXT NOT NULL,
-        check_id TEXT NOT NULL,
-        kind TEXT NOT NULL
-            CHECK (kind IN ('attempt_passed', 'attempt_failed', 'hint', 'reveal')),
-        at TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS events_at ON events (at)",
-    "CREATE INDEX IF NOT EXISTS events_learner_check ON events (learner_code, check_id)",
-)
-
-_SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_HEADER = HEADER
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
 
 
@@ -87,6 +69,15 @@ class _Corrupt(Exception):
     """Internal: the file on disk is not a usable workshop store (reason in args[0])."""
 
 
+class _Damaged(Exception):
+    """Internal: a transaction found the file damaged or replaced; recover and retry."""
+
+
+# Short, path-free messages for learners, beside each detailed message for the instructor.
+NOTICE_KEPT = ("The progress storage had a problem and was repaired; your saved progress "
+               "was kept.")
+NOTICE_FRESH = ("The progress storage had a problem and was started afresh. If earlier "
+                "progress is missing, tell the instructor.")
 
 
 class SQLiteFile:
@@ -110,7 +101,13 @@ class SQLiteFile:
         self.path = path
         self.data_dir = path.parent
         self.warnings: list[str] = []
+        # One short, path-free message for learners per entry in ``warnings``.
+        self.notices: list[str] = []
         self._now = now
+        self._page_size: int | None = None
+        # Writes of this process, and a recovery, take turns: a recovery never moves the
+        # file aside under a write that is about to commit to it.
+        self._write_lock = threading.RLock()
         self.busy_timeout = busy_timeout
         self.lock_timeout = lock_timeout
         self._recover_lock = threading.Lock()
@@ -226,7 +223,9 @@ class SQLiteFile:
                 f"{DATA_DIR_ENV} to another folder."
             )
 
-    def _initialise(self) -> None:
+    def _initialise(self, fill: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """Create or upgrade the tables, then run ``fill(conn)`` in the same transaction."""
+
         def work() -> None:
             conn = self._connect()
             try:
@@ -235,12 +234,9 @@ class SQLiteFile:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    for statement in _SCHEMA:
-                        conn.execute(statement)
-                    conn.execute(
-                        "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                        ("schema_version", str(SCHEMA_VERSION)),
-                    )
+                    create_or_upgrade(conn)
+                    if fill is not None:
+                        fill(conn)
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.rollback()
@@ -251,8 +247,12 @@ class SQLiteFile:
         self._retry_busy(work, "set up the tables")
 
     def _open_or_recover(self, reason: str | None = None) -> None:
-        """Inspect, move a damaged file aside, and initialise; never deletes anything."""
+        """Inspect; move a damaged file aside, start afresh and copy its readable rows in.
+
+        Never deletes anything: the damaged file (and its -wal) stay beside the store.
+        """
         for _ in range(3):
+            moved_to: Path | None = None
             try:
                 if reason is None:
                     self._retry_busy(self._inspect, "check the file")
@@ -260,37 +260,64 @@ class SQLiteFile:
                     raise _Corrupt(reason)
             except _Corrupt as corrupt:
                 reason = None
-                try:
-                    moved_to = self._move_aside()
-                except (FileNotFoundError, FileExistsError):
+                moved_to = self._moved_aside(corrupt.args[0])
+                if moved_to is None:
                     continue  # another process moved it first: inspect what is there now
-                except OSError as exc:
-                    raise ProgressStoreError(
-                        f"The progress store {self.path} is unreadable "
-                        f"({corrupt.args[0]}) and could not be moved aside: {exc}. Move "
-                        f"it away by hand, or set {DATA_DIR_ENV} to another folder."
-                    ) from exc
-                self.warnings.append(
-                    f"The progress store {self.path} could not be read "
-                    f"({corrupt.args[0]}). It was moved aside to {moved_to} (nothing was "
-                    "deleted) and a fresh, empty store was started; earlier progress is "
-                    "only in the moved file."
-                )
             except sqlite3.Error as exc:
                 raise self._error("read the tables", exc) from exc
+            salvaged = Salvaged()
+
+            def fill(conn: sqlite3.Connection, source: Path | None = moved_to,
+                     into: Salvaged = salvaged) -> None:
+                if source is not None:
+                    into.counts = salvage(source, conn, self._page_size).counts
+
             try:
-                self._initialise()
+                self._initialise(fill)
             except sqlite3.Error as exc:
                 if _classify(exc) == "corrupt":
                     reason = str(exc)
                     continue
                 raise self._error("set up the tables", exc) from exc
+            if moved_to is not None:
+                self._tell(moved_to, salvaged)
             self._hold_open()
             return
         raise ProgressStoreError(
             f"Expected a usable progress store at {self.path}, but it kept changing or "
             f"failing while being opened. Set {DATA_DIR_ENV} to an empty folder."
         )
+
+    def _moved_aside(self, reason: str) -> Path | None:
+        """Move the damaged file aside; None if another process already did."""
+        try:
+            moved_to = self._move_aside()
+        except (FileNotFoundError, FileExistsError):
+            return None
+        except OSError as exc:
+            raise ProgressStoreError(
+                f"The progress store {self.path} is unreadable ({reason}) and could not "
+                f"be moved aside: {exc}. Move it away by hand, or set {DATA_DIR_ENV} to "
+                "another folder."
+            ) from exc
+        self._damage_reason = reason
+        log.error("The progress store %s is damaged (%s); moved aside to %s.",
+                  self.path, reason, moved_to)
+        return moved_to
+
+    def _tell(self, moved_to: Path, salvaged: Salvaged) -> None:
+        """Record what happened: details for the instructor, a short notice for learners."""
+        copied = (f"Every row that could still be read was copied into it "
+                  f"({salvaged.describe()})." if salvaged.total else
+                  "No rows could be read from it, so earlier progress is only in the moved "
+                  "file.")
+        self.warnings.append(
+            f"The progress store {self.path} could not be read ({self._damage_reason}). "
+            f"It was moved aside to {moved_to} (nothing was deleted) and a fresh store was "
+            f"started. {copied}"
+        )
+        self.notices.append(NOTICE_KEPT if salvaged.total else NOTICE_FRESH)
+        log.warning("Progress store recovered into %s: %s.", self.path, salvaged.describe())
 
     def _hold_open(self) -> None:
         """Keep one idle connection open for the store's lifetime.
@@ -305,6 +332,7 @@ class SQLiteFile:
                                check_same_thread=False)
         try:
             conn.execute("SELECT count(*) FROM meta").fetchone()
+            self._page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         except sqlite3.Error:
             conn.close()  # only a speed-up: the store works without it
             return
@@ -365,19 +393,7 @@ class SQLiteFile:
     def _move_aside(self) -> Path:
         """Rename the store (and its -wal/-shm/-journal files) to a new, unused name."""
         self._release()  # our own handle must not keep pointing at the moved file
-        stamp = utc(self._now()).strftime("%Y%m%dT%H%M%SZ")
-        suffixes = ("", "-wal", "-shm", "-journal")
-        base = self.data_dir / f"{self.path.name}.corrupt-{stamp}"
-        number = 1
-        while any(Path(f"{base}{s}").exists() for s in suffixes):
-            number += 1
-            base = self.data_dir / f"{self.path.name}.corrupt-{stamp}-{number}"
-        for suffix in suffixes:
-            source = Path(f"{self.path}{suffix}")
-            if suffix and not source.exists():
-                continue
-            _rename_no_overwrite(source, Path(f"{base}{suffix}"))
-        return base
+        return move_aside(self.path, utc(self._now()).strftime("%Y%m%dT%H%M%SZ"))
 
     def _error(self, what: str, exc: BaseException) -> ProgressStoreError:
         return ProgressStoreError(
@@ -387,8 +403,13 @@ class SQLiteFile:
         )
 
     def _recover(self, reason: str) -> None:
-        # One thread recovers; the others find the fresh store when they retry.
-        with self._recover_lock:
+        # One thread recovers, with this process's writes held back; the others find the
+        # fresh store when they retry.
+        with self._write_lock:
+            damage = header_damage(self.path)
+            if damage is not None:
+                self._open_or_recover(damage)
+                return
             try:
                 self._retry_busy(self._inspect, "check the file")
             except _Corrupt:
@@ -397,52 +418,83 @@ class SQLiteFile:
             self._initialise()  # the file is fine now; make sure the tables exist
             self._hold_open()
 
+    def _damage(self) -> str | None:
+        """Why the file is damaged, from its header and size, or None.
+
+        A file shorter than its header says is checked again a few times first: another
+        process's checkpoint writes page 1 (the new size) before the pages that grow it.
+        """
+        reason = header_damage(self.path)
+        for pause in (0.01, 0.05, 0.2):
+            if reason is None or "truncated" not in reason:
+                return reason
+            time.sleep(pause)
+            reason = header_damage(self.path)
+        return reason
+
+    def _attempt(self, work: Callable[[sqlite3.Connection], _T], write: bool) -> _T:
+        """One try of a transaction; ``_Damaged`` if the file is damaged or was replaced."""
+        conn, generation, identity = self._borrow()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                result = work(conn)
+                # Checked before COMMIT, holding the write lock: nothing is acknowledged
+                # that was written into a damaged file, or one moved aside meanwhile.
+                if self._identity() != identity:
+                    raise _Damaged(None)
+                damage = self._damage()
+                if damage is not None:
+                    raise _Damaged(damage)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+        except BaseException:
+            # After any failure the connection is not trusted again: closed, not pooled.
+            conn.close()
+            raise
+        self._give_back(conn, generation, identity)
+        return result
+
     def transact(self, work: Callable[[sqlite3.Connection], _T], what: str,
                  write: bool = True) -> _T:
-        """Run ``work(conn)`` in one transaction on a pooled connection, with retries."""
+        """Run ``work(conn)`` in one transaction on a pooled connection, with retries.
 
-        def attempt() -> _T:
-            conn, generation, identity = self._borrow()
-            try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                try:
-                    result = work(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.rollback()
-                    raise
-            except BaseException:
-                # After any failure the connection is not trusted again: closed, not pooled.
-                conn.close()
-                raise
-            self._give_back(conn, generation, identity)
-            return result
-
-        recovered = False
+        Each transaction checks the file's header and size before it commits (about ten
+        microseconds); damage found then, or reported by SQLite, moves the file aside,
+        copies every readable row into a fresh store and runs the transaction again there.
+        """
+        recoveries = 0
         while True:
             try:
-                return self._retry_busy(attempt, what)
+                if not write:
+                    return self._retry_busy(lambda: self._attempt(work, write), what)
+                if not self._write_lock.acquire(timeout=self.lock_timeout):
+                    raise ProgressStoreError(
+                        f"Expected to {what} in the progress store {self.path}, but this "
+                        f"server's other writes kept it busy for {self.lock_timeout:g} s. "
+                        "Nothing was saved; try again."
+                    )
+                try:
+                    return self._retry_busy(lambda: self._attempt(work, write), what)
+                finally:
+                    self._write_lock.release()
+            except _Damaged as damaged:
+                reason = damaged.args[0]
             except sqlite3.Error as exc:
-                kind = _classify(exc)
-                if kind in ("corrupt", "schema") and not recovered:
-                    # Damaged while the app ran: move it aside and carry on (the learner
-                    # row is re-created by the write), rather than fail every click.
-                    recovered = True
-                    self._recover(str(exc))
-                    continue
-                raise self._error(what, exc) from exc
-
-
-def _rename_no_overwrite(source: Path, target: Path) -> None:
-    """Move ``source`` to ``target``, failing rather than replacing an existing file."""
-    try:
-        os.link(source, target)  # atomic, and refuses an existing target
-    except (FileExistsError, FileNotFoundError):
-        raise
-    except OSError:
-        if target.exists():  # filesystem without hard links: check, then rename
-            raise FileExistsError(target) from None
-        os.rename(source, target)
-        return
-    os.unlink(source)
+                if _classify(exc) not in ("corrupt", "schema") or recoveries >= 2:
+                    raise self._error(what, exc) from exc
+                reason = str(exc)
+            if recoveries >= 2:
+                raise ProgressStoreError(
+                    f"Expected to {what} in the progress store {self.path}, but it kept "
+                    f"being damaged or replaced ({reason}). Nothing was saved; check the "
+                    f"disk, or set {DATA_DIR_ENV} to another folder."
+                )
+            recoveries += 1
+            if reason is not None:
+                # Damaged while the app ran: move it aside, keep every readable row, carry
+                # on (the learner row is re-created by the write) rather than fail.
+                self._recover(reason)

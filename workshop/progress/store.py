@@ -5,18 +5,28 @@ display name. The store validates and cleans what callers pass (codes in any spe
 hostile names, outcomes, junk seconds), applies the outcome rules, and leaves the database
 work to its backend: by default one SQLite file in the data folder, safe across threads and
 processes, where every write is its own short transaction, a lock held by another writer
-is waited for and retried (never dropped), and a damaged file is moved aside (never
-deleted) with a message in ``store.warnings``; with ``WORKSHOP_DATABASE_URL=postgresql://…``
-a PostgreSQL database that several machines share (``workshop.progress.postgres``).
+is waited for and retried (never dropped), and a file found damaged (at start, or by the
+check before each commit) is moved aside (never deleted) and every row that can still be
+read is copied into a fresh store, with details for the instructor in
+``store.instructor_details`` and a short notice for learners in ``store.learner_notices``;
+with ``WORKSHOP_DATABASE_URL=postgresql://…`` a PostgreSQL database that several machines
+share (``workshop.progress.postgres``). When no store can be opened at all (a read-only
+data folder), ``ProgressStore.not_saving`` keeps the app usable on a throwaway store.
+
+The store also keeps failed code attempts (``record_failure``, ``failures_since``) so that
+every process of a room throttles guessing together (``workshop.throttle``), and each
+learner's ticks on the team policy (``set_policy_tick``, ``policy_ticks``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from workshop import settings
@@ -27,6 +37,7 @@ from workshop.progress.model import (
     ATTEMPT_FAILED,
     ATTEMPT_PASSED,
     FAILED,
+    FAILURE_SCOPES,
     HINT,
     PASSED,
     REVEAL,
@@ -35,6 +46,7 @@ from workshop.progress.model import (
     Event,
     Learner,
     ProgressChange,
+    RecentFailures,
     clean_seconds,
     outcome_after_attempt,
     outcome_after_reveal,
@@ -44,6 +56,12 @@ from workshop.progress.model import (
 )
 from workshop.progress.postgres import PostgresBackend
 from workshop.progress.sqlite import SQLiteBackend
+
+log = logging.getLogger(__name__)
+NOT_SAVING_NOTICE = ("Your progress is not being saved on this server right now: lessons and "
+                     "demos work, but answers are forgotten when the server restarts. Tell "
+                     "the instructor.")
+POLICY_KEY_MAX = 200
 
 
 def default_data_dir() -> Path:
@@ -59,6 +77,28 @@ def _valid_code(code: object) -> str:
             "returned by create_learner or normalise_code."
         )
     return canonical
+
+
+def _text(label: str, value: object, longest: int = 100) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > longest:
+        raise ProgressStoreError(
+            f"Expected {label} to be a non-empty string of at most {longest} characters; "
+            f"got {value!r}."
+        )
+    return value.strip()
+
+
+def _scope(scope: object) -> str:
+    if scope not in FAILURE_SCOPES:
+        raise ProgressStoreError(
+            f"Expected a scope among {', '.join(FAILURE_SCOPES)}; got {scope!r}."
+        )
+    return str(scope)
+
+
+def _key(key: object) -> str:
+    # Whoever guessed (a client address); never the guessed code itself.
+    return "unknown" if key is None else _text("key", key)
 
 
 def _plain(record: object) -> dict:
@@ -117,8 +157,39 @@ class ProgressStore:
         self._backend = backend
         # Where the progress lives, for messages: a file, or a URL without its password.
         self.location = backend.location
-        # The backend's own list: a store moved aside later still shows up here.
+        # The backend's own lists: a store moved aside later still shows up here. Details
+        # (paths, reasons) are for the instructor; each has a short notice for learners.
         self.warnings: list[str] = backend.warnings
+        self.instructor_details: list[str] = backend.warnings
+        self.learner_notices: list[str] = backend.notices
+        # False for the throwaway store of ``not_saving``: progress is lost at restart.
+        self.saving = True
+
+    @classmethod
+    def not_saving(cls, problem: object, **options: object) -> ProgressStore:
+        """A store in a new temporary folder, for when the real one cannot be opened.
+
+        Lessons and demos keep working; learners are told their progress is not being
+        saved (``learner_notices``) and the instructor why (``instructor_details``).
+
+        Args:
+            problem: why the real store could not be opened (shown to the instructor).
+            **options: passed on to ``ProgressStore`` (``now=``, timeouts).
+
+        Returns:
+            The throwaway store, with ``saving`` False.
+        """
+        folder = tempfile.mkdtemp(prefix="workshop-progress-not-saved-")
+        store = cls(folder, database_url="", **options)  # type: ignore[arg-type]
+        store.saving = False
+        log.error("Progress is NOT being saved: %s A throwaway store in %s is used until "
+                  "the server restarts.", problem, folder)
+        store.instructor_details.insert(0, (
+            f"Progress is NOT being saved. {problem} Until the server is restarted with a "
+            f"usable store, learners' progress lives in the throwaway folder {folder}, "
+            "which is lost at restart."))
+        store.learner_notices.insert(0, NOT_SAVING_NOTICE)
+        return store
 
     def close(self) -> None:
         """Close the store's idle connections (optional; the store stays usable)."""
@@ -212,6 +283,52 @@ class ProgressStore:
         return self._record(code, stage_id, check_id, REVEAL, outcome_after_reveal,
                             attempts=0, hints=0, seconds=0.0)
 
+    def record_failure(self, scope: str, key: str | None = None) -> None:
+        """Log one failed code attempt, shared by every process of the room.
+
+        Args:
+            scope: what was guessed: ``instructor`` or ``resume``.
+            key: who guessed, e.g. the client's address; ``None`` for unknown.
+        """
+        self._backend.record_failure(_scope(scope), _key(key))
+
+    def failures_since(self, scope: str, since: datetime, key: str | None = None) -> int:
+        """Failed attempts of ``scope`` at or after ``since``, of one ``key`` if given."""
+        window = max(timedelta(0), self.now() - utc(since))
+        return self.recent_failures(scope, window, key).count
+
+    def recent_failures(self, scope: str, window: timedelta,
+                        key: str | None = None) -> RecentFailures:
+        """Failed attempts of ``scope`` in the last ``window``, of one ``key`` if given.
+
+        Returns:
+            Their number and the seconds since the latest, both on the store's clock
+            (PostgreSQL's, shared by every machine of the room).
+        """
+        return self._backend.failures(_scope(scope), window,
+                                      None if key is None else _key(key))
+
+    def now(self) -> datetime:
+        """The time now on the store's default clock (UTC)."""
+        return utc(self._now())
+
+    def set_policy_tick(self, code: str, item_key: str, ticked: bool) -> None:
+        """Save one tick of the team policy for a learner (kept with their progress).
+
+        Args:
+            code: the learner's resume code (an unknown but valid code is registered).
+            item_key: which policy item, e.g. ``"pin-versions"`` (at most 200 characters).
+            ticked: whether the item is ticked.
+        """
+        self._backend.set_policy_tick(_valid_code(code),
+                                      _text("item_key", item_key, POLICY_KEY_MAX),
+                                      bool(ticked))
+
+    def policy_ticks(self, code: object) -> dict[str, bool]:
+        """One learner's policy ticks, by item key ({} if none or unknown)."""
+        canonical = normalise_code(code)
+        return {} if canonical is None else self._backend.policy_ticks(canonical)
+
     # -- reads ----------------------------------------------------------------------------
 
     def get_learner(self, code: object) -> Learner | None:
@@ -253,7 +370,7 @@ class ProgressStore:
 
         Returns:
             JSON text with ``schema_version``, ``exported_at``, ``learner``,
-            ``progress`` and ``events``.
+            ``progress``, ``events`` and ``policy_ticks`` (item key to true/false).
 
         Raises:
             ProgressStoreError: no learner has this code.
@@ -271,6 +388,7 @@ class ProgressStore:
             "learner": _plain(exported.learner),
             "progress": [_plain(row) for row in exported.progress],
             "events": [_plain(event) for event in exported.events],
+            "policy_ticks": dict(exported.policy_ticks),
         }
         return json.dumps(document, ensure_ascii=False, indent=2)
 
