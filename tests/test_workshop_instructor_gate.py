@@ -118,3 +118,38 @@ def test_code_comes_from_the_secrets_file_through_settings(tmp_path):
     assert configured_code(secret="given", environ={}, files=(secrets,)) == "given"
     assert configured_code(environ={ENV_VAR: "env"}, files=(secrets,)) == "env"
     assert configured_code(environ={}, files=(tmp_path / "missing.toml",)) is None
+
+
+# --- finding 2: the code's strength ----------------------------------------------------------
+
+def test_a_code_shorter_than_ten_characters_is_refused_with_the_setting_named():
+    from workshop.instructor_gate import MIN_CODE_LENGTH, strong_code, weak_code_problem
+
+    assert MIN_CODE_LENGTH == 10
+    problem = weak_code_problem("1234")
+    assert problem and ENV_VAR in problem and "4 characters" in problem
+    assert "1234" not in problem  # the message never repeats the code
+    assert weak_code_problem(" 123456789 ") is not None
+    assert weak_code_problem("1234567890") is None
+    assert weak_code_problem(None) is None
+    suggestions = {strong_code() for _ in range(20)}
+    assert len(suggestions) == 20  # fresh every time
+    assert all(len(code) == 16 and weak_code_problem(code) is None for code in suggestions)
+
+
+def test_a_short_code_never_unlocks_even_when_typed_right(tmp_path):
+    from workshop.instructor_gate import try_code_shared
+    from workshop.progress import ProgressStore
+
+    attempt = try_code_shared("1234", "1234", ProgressStore(tmp_path), "10.0.0.1")
+    assert not attempt.unlocked
+
+
+def test_serve_prints_a_loud_warning_with_a_strong_code(monkeypatch):
+    from workshop.serve import instructor_code_warning
+
+    assert instructor_code_warning({ENV_VAR: "a-long-enough-code"}) is None
+    warning = instructor_code_warning({ENV_VAR: "1234"})
+    assert warning.startswith("WARNING:") and f"{ENV_VAR}=" in warning
+    suggested = warning.rsplit(f"{ENV_VAR}=", 1)[1].strip()
+    assert len(suggested) == 16

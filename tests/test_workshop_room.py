@@ -96,10 +96,10 @@ def test_active_learners_window_edges(room):
     assert [row.code for row in active] == [codes[n] for n in ("eve", "cat", "bob", "ann")]
     assert [row.minutes_ago for row in active] == [1.0, 2.0, 2.5, 10.0]
     assert [row.label for row in active] == [
-        codes["eve"][:4] + "…", "Cat", codes["bob"][:4] + "…", "Ann"]
+        codes["eve"][:2] + "…", "Cat", codes["bob"][:2] + "…", "Ann"]
     assert isinstance(active[0], ActiveLearner)
     narrow = active_learners(store.all_learners(), NOW, window=timedelta(minutes=2))
-    assert [row.label for row in narrow] == [codes["eve"][:4] + "…", "Cat"]
+    assert [row.label for row in narrow] == [codes["eve"][:2] + "…", "Cat"]
     assert active_learners(store.all_learners(), NOW, timedelta(minutes=10, seconds=1)
                            )[-1].label == "Dan"
 
@@ -172,7 +172,7 @@ def test_stuck_learners_are_exactly_the_ones_failing_now(room):
     ]
     assert stuck[1].stage_id == "why"
     assert stuck[1].last_failure_at == NOW - timedelta(minutes=5)
-    assert stuck[1].label == codes["bob"][:4] + "…"
+    assert stuck[1].label == codes["bob"][:2] + "…"
     # Dan's fourth failure is 10 min 1 s old: a window one second wider catches him.
     wider = stuck_learners(store.all_learners(), store.all_progress(),
                            store.events_since(), NOW, window=timedelta(minutes=10, seconds=1))
@@ -201,7 +201,7 @@ def test_stuck_edges_on_plain_rows():
     assert stuck_learners([], [passed], fails, NOW) == []
     revealed = CheckProgress(code, "why", "q", "revealed", 3, 0, 0.0, NOW)
     assert len(stuck_learners([], [revealed], fails, NOW)) == 1  # a reveal is no pass
-    assert stuck_learners([], [], fails, NOW)[0].label == "K7M4…"
+    assert stuck_learners([], [], fails, NOW)[0].label == "K7…"
 
 
 def test_recent_events_newest_first_with_labels(room):
@@ -221,8 +221,8 @@ def test_recent_events_newest_first_with_labels(room):
 
 def test_learner_label():
     """A learner without a name shows as the first four characters of their code."""
-    assert learner_label("K7M4-X9QP") == "K7M4…"
-    assert learner_label("K7M4-X9QP", "") == "K7M4…"
+    assert learner_label("K7M4-X9QP") == "K7…"
+    assert learner_label("K7M4-X9QP", "") == "K7…"
     assert learner_label("K7M4-X9QP", "Ann") == "Ann"
 
 

@@ -1,20 +1,25 @@
 """The instructor gate: the code that unlocks instructor mode, and a slow guess.
 
 Which code is configured (read through ``workshop.settings``: the environment, else the
-secrets file), a constant-time check of a typed code, and a throttle that makes guessing
-slow. Pure value logic, no Streamlit: the UI keeps one ``Throttle`` per browser session in
-session state and asks this module what to do.
+secrets file), whether it is long enough (``weak_code_problem``: at least 10 characters,
+else instructor mode stays locked and a ``strong_code`` is suggested), a constant-time
+check of a typed code, and the throttle that makes guessing slow: ``try_code_shared`` asks
+``workshop.throttle`` (failures kept in the progress store, shared by every session and
+process of the room). ``Throttle``/``try_code`` are the older per-session throttle. No
+Streamlit here: the UI asks this module what to do.
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from workshop import settings
+from workshop import settings, throttle
+from workshop.throttle import FailureStore
 
 ENV_VAR = settings.INSTRUCTOR_CODE_ENV
 FIRST_WAIT_SECONDS = 1.0
@@ -148,3 +153,56 @@ def try_code(
     return Attempt(
         unlocked=False, throttle=after, wait_seconds=after.seconds_left(now), checked=True
     )
+
+
+# --- the room-wide throttle and the code's strength ------------------------------------------
+
+MIN_CODE_LENGTH = 10
+
+
+def weak_code_problem(code: str | None) -> str | None:
+    """Why the configured instructor code is too weak to open instructor mode, or None.
+
+    A code shorter than ``MIN_CODE_LENGTH`` (10) characters is refused: even at the room's
+    one guess per second, 4 digits fall in under 3 hours.
+
+    Args:
+        code: the configured code (None: instructor mode is off, nothing to judge).
+
+    Returns:
+        A message naming the setting, or None when the code is long enough.
+    """
+    if code is None or len(code.strip()) >= MIN_CODE_LENGTH:
+        return None
+    return (f"Instructor mode is locked: the instructor code ({ENV_VAR}, or instructor_code "
+            f"in .streamlit/secrets.toml) is {len(code.strip())} characters long, and at "
+            f"least {MIN_CODE_LENGTH} are needed so that it cannot be guessed.")
+
+
+def strong_code() -> str:
+    """A fresh random code to suggest: 16 URL-safe characters (96 bits, ``secrets``)."""
+    return secrets.token_urlsafe(12)
+
+
+def try_code_shared(given: str | None, expected: str | None, store: FailureStore,
+                    key: str | None) -> Attempt:
+    """Try a typed code against the configured one under the room-wide throttle.
+
+    Args:
+        given: what was typed.
+        expected: the configured code (None or too short: nothing unlocks).
+        store: the progress store every process of the room shares.
+        key: who is trying (a client address), or None if unknown.
+
+    Returns:
+        An Attempt (its ``throttle`` is a fresh per-session one, unused). While the room
+        or this client must wait, the code is not compared (``checked`` False). A wrong
+        code is recorded and logged without its text.
+    """
+    wait = throttle.seconds_to_wait(store, throttle.INSTRUCTOR, key)
+    if wait > 0:
+        return Attempt(unlocked=False, throttle=Throttle(), wait_seconds=wait, checked=False)
+    if weak_code_problem(expected) is None and check_code(given, expected):
+        return Attempt(unlocked=True, throttle=Throttle(), wait_seconds=0.0, checked=True)
+    wait = throttle.record_failure(store, throttle.INSTRUCTOR, key)
+    return Attempt(unlocked=False, throttle=Throttle(), wait_seconds=wait, checked=True)

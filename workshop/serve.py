@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TextIO
 
 from case_study import paths
-from workshop import haproxy, settings
+from workshop import haproxy, instructor_gate, settings
 from workshop.serve_process import Child, Supervisor
 
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -324,6 +324,16 @@ class Room:
         self.watch()
 
 
+def instructor_code_warning(environ: Mapping[str, str] | None = None) -> str | None:
+    """A loud warning when the instructor code is too short to open instructor mode."""
+    problem = instructor_gate.weak_code_problem(settings.instructor_code(environ))
+    if problem is None:
+        return None
+    return (f"WARNING: {problem} Learners can use the app; the instructor page stays "
+            "locked. Restart with a longer code, for example this random one:\n"
+            f"  {instructor_gate.ENV_VAR}={instructor_gate.strong_code()}")
+
+
 def serve(options: ServeOptions, out: TextIO = sys.stdout) -> int:
     """Run the room until Ctrl-C or SIGTERM; returns the exit code.
 
@@ -345,6 +355,9 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout) -> int:
         print(f"error: {options.address}:{options.port} is already in use; choose another "
               "--port, or stop the server that has it.", file=sys.stderr)
         return EXIT_USAGE
+    weak = instructor_code_warning()
+    if weak:
+        print(weak, file=sys.stderr, flush=True)
     raise_open_file_limit()
     room = Room(options, out)
     previous = {signum: signal.signal(signum, room.on_signal)

@@ -103,6 +103,7 @@ class SQLiteFile:
         self.warnings: list[str] = []
         # One short, path-free message for learners per entry in ``warnings``.
         self.notices: list[str] = []
+        self.noticed_at: list[float] = []  # time.time() of each notice
         self._now = now
         self._page_size: int | None = None
         # Writes of this process, and a recovery, take turns: a recovery never moves the
@@ -317,6 +318,7 @@ class SQLiteFile:
             f"started. {copied}"
         )
         self.notices.append(NOTICE_KEPT if salvaged.total else NOTICE_FRESH)
+        self.noticed_at.append(time.time())
         log.warning("Progress store recovered into %s: %s.", self.path, salvaged.describe())
 
     def _hold_open(self) -> None:

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -162,6 +163,7 @@ class ProgressStore:
         self.warnings: list[str] = backend.warnings
         self.instructor_details: list[str] = backend.warnings
         self.learner_notices: list[str] = backend.notices
+        self._noticed_at: list[float] = getattr(backend, "noticed_at", [])
         # False for the throwaway store of ``not_saving``: progress is lost at restart.
         self.saving = True
 
@@ -189,7 +191,16 @@ class ProgressStore:
             f"usable store, learners' progress lives in the throwaway folder {folder}, "
             "which is lost at restart."))
         store.learner_notices.insert(0, NOT_SAVING_NOTICE)
+        store._noticed_at.insert(0, time.time())
         return store
+
+    def old_notice_count(self, max_age: float) -> int:
+        """How many of ``learner_notices`` (the first ones) are older than ``max_age`` s.
+
+        A session that starts later skips those: a repair an hour ago is no news to it.
+        """
+        cutoff = time.time() - max_age
+        return sum(1 for moment in self._noticed_at if moment < cutoff)
 
     def close(self) -> None:
         """Close the store's idle connections (optional; the store stays usable)."""

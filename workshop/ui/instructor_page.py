@@ -25,8 +25,14 @@ import streamlit as st
 from case_study.errors import CaseStudyError
 from workshop import settings
 from workshop.errors import WorkshopError
-from workshop.instructor_gate import Throttle, try_code
-from workshop.ui import instructor_agenda, instructor_room, lesson_view
+from workshop.instructor_gate import (
+    ENV_VAR,
+    Throttle,
+    strong_code,
+    try_code_shared,
+    weak_code_problem,
+)
+from workshop.ui import instructor_agenda, instructor_room, lesson_view, session
 
 UNLOCKED_KEY = "instructor-unlocked"
 THROTTLE_KEY = "instructor-throttle"
@@ -60,6 +66,11 @@ def render_lock(code: str) -> None:
     st.title("Instructor")
     st.caption("Enter the instructor code to open the agenda, presenter notes, projector "
                "view and room view.")
+    weak = weak_code_problem(code)
+    if weak:  # refused before anything is compared: a short code can be guessed
+        st.error(f"{weak} Restart the app with a longer one, for example this random code "
+                 f"made for this page view only:\n\n`{ENV_VAR}={strong_code()}`")
+        return
     throttle = st.session_state.get(THROTTLE_KEY)
     if not isinstance(throttle, Throttle):
         throttle = Throttle()
@@ -72,7 +83,8 @@ def render_lock(code: str) -> None:
         if left > 0:
             st.warning(_wait_text(left))
         return
-    attempt = try_code(given, code, throttle, time.monotonic)
+    # Throttled for the whole room (every session and process), not this session only.
+    attempt = try_code_shared(given, code, session.get_store(), session.client_key())
     st.session_state[THROTTLE_KEY] = attempt.throttle
     if attempt.unlocked:
         st.session_state[UNLOCKED_KEY] = True
@@ -152,4 +164,5 @@ def render() -> None:
     if course is None:
         return
     render_course_problems()
+    session.render_store_details()
     render_unlocked(course)
