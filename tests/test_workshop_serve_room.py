@@ -304,10 +304,6 @@ def test_a_learner_whose_process_dies_carries_on_with_their_code(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(strict=True, reason=(
-    "A sidebar link starts the new process's first run without ?code= (st.page_link drops "
-    "query parameters), so a learner whose process died gets a new code; fix: pass "
-    "query_params={'code': code} to the sidebar's st.page_link in workshop/ui/sidebar.py"))
 def test_a_learner_whose_process_dies_carries_on_through_a_sidebar_link(tmp_path):
     from tests.browser.helpers import CONTENT_STAGES, go_to_stage, resume_code
 

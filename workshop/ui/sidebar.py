@@ -63,16 +63,21 @@ def render_page_links(course, pages: Mapping[str, st.Page], code: str) -> None:
     (its arguments are those of the last full run; the marks are not).
     """
     progress = session.get_store().progress_for(code)
-    st.page_link(pages[WELCOME_ID], label="Welcome")
+    # Every link carries the resume code: after a failover (`workshop serve`) the first run
+    # on another process arrives through the link, and must find the same learner.
+    keep = {"code": code}
+    st.page_link(pages[WELCOME_ID], label="Welcome", query_params=keep)
     for stage in content_stages(course):
         mark = stage_mark([check.id for check in stage.checks], progress)
         # "3 Model ✓", as in the design sketch; the em space keeps the mark apart.
-        st.page_link(pages[stage.id], label=f"{stage.number} {stage.nav_title}\u2003{mark}")
+        st.page_link(pages[stage.id], label=f"{stage.number} {stage.nav_title}\u2003{mark}",
+                     query_params=keep)
     wrap_up = wrap_up_stage(course)
     wrap_mark = stage_mark([check.id for check in wrap_up.checks], progress) if wrap_up else ""
-    st.page_link(pages[WRAP_UP_ID], label=f"Wrap-up\u2003{wrap_mark}".rstrip())
+    st.page_link(pages[WRAP_UP_ID], label=f"Wrap-up\u2003{wrap_mark}".rstrip(),
+                 query_params=keep)
     if INSTRUCTOR_ID in pages:
-        st.page_link(pages[INSTRUCTOR_ID], label="Instructor")
+        st.page_link(pages[INSTRUCTOR_ID], label="Instructor", query_params=keep)
 
 
 def render(course, pages: Mapping[str, st.Page], code: str) -> None:
