@@ -1,4 +1,4 @@
-"""The way a team adds a stage: ``lessons/_template/`` copied and registered as the guide in
+"""The way a team adds a stage: ``docs/template-stage/`` copied and registered as the guide in
 ``lessons/README.md`` says validates clean, the template itself is never shown, and the
 guide names files and functions that exist and the course's real counts."""
 
@@ -16,7 +16,7 @@ from workshop.ui.stage_page import demo_module_name
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
-TEMPLATE = LESSONS / "_template"
+TEMPLATE = ROOT / "docs" / "template-stage"
 GUIDE_TITLE = "### Add a stage with its own demo"
 # Files the guide's example creates: they are the team's to write, so they do not exist.
 NEW_IN_THE_EXAMPLE = {
@@ -45,11 +45,12 @@ def team_copy(tmp_path) -> Path:
     return target
 
 
-def test_the_template_in_lessons_is_ignored_by_the_validator_and_the_app():
-    """lessons/_template/ raises no warning and is no stage."""
-    assert TEMPLATE.is_dir()
+def test_the_template_is_outside_the_lessons_so_it_is_never_a_stage():
+    """The template is not in lessons/: not shown, not validated, not run by the lesson
+    tests (which read every lessons/*/checks.toml); the shipped lessons stay clean."""
+    assert (TEMPLATE / "lesson.md").is_file() and (TEMPLATE / "checks.toml").is_file()
+    assert not TEMPLATE.is_relative_to(LESSONS)
     assert validate_course(LESSONS) == []
-    assert "_template" not in {stage.folder for stage in load_course(LESSONS).stages}
 
 
 def test_the_template_copied_and_registered_as_the_guide_says_validates_clean(team_copy):
@@ -58,7 +59,8 @@ def test_the_template_copied_and_registered_as_the_guide_says_validates_clean(te
     new stage and one check of each simple kind."""
     [command] = _blocks(_guide(), "bash")
     source, target = command.split()[-2:]
-    shutil.copytree(team_copy.parent / source, team_copy.parent / target)
+    assert (ROOT / source).resolve() == TEMPLATE and target == "lessons/06-review"
+    shutil.copytree(ROOT / source, team_copy.parent / target)
     [entry] = _blocks(_guide(), "toml")
     course = (team_copy / "course.toml").read_text(encoding="utf-8")
     wrap_up = course.index('[[stage]]\nid = "wrap-up"')
@@ -92,10 +94,10 @@ def test_the_template_alone_in_a_course_needs_only_its_stage_entry(team_copy):
 def test_the_guide_names_files_that_exist():
     """Every path the guide points at exists, except the ones its example creates."""
     named = set(re.findall(r"`([\w./-]+/[\w./-]*)`", _guide()))
-    named |= {path for path in re.findall(r"\b((?:lessons|case_study|workshop|tests)/[\w./-]+)",
-                                         _guide())}
+    top = r"\b((?:lessons|case_study|workshop|tests|docs)/[\w./-]+)"
+    named |= set(re.findall(top, _guide()))
     named = {path.rstrip("/.") for path in named}
-    assert {"lessons/_template", "workshop/ui/stage_page.py", "case_study/cli.py"} <= named
+    assert {"docs/template-stage", "workshop/ui/stage_page.py", "case_study/cli.py"} <= named
     missing = sorted(path for path in named - NEW_IN_THE_EXAMPLE
                      if not (ROOT / path).exists())
     assert missing == []
