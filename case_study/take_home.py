@@ -26,7 +26,6 @@ from pathlib import Path
 
 from case_study import __version__, paths
 from case_study.hashing import sha256_bytes
-from case_study.notebooks import build
 
 ARCHIVE_ROOT = f"loan-case-study-{__version__}"
 ARCHIVE_NAME = f"{ARCHIVE_ROOT}.zip"
@@ -134,6 +133,10 @@ def archive_files() -> list[tuple[str, bytes]]:
     Returns:
         The files, ``SHA256SUMS`` last.
     """
+    # Imported here: the notebooks read the case study's functions (scikit-learn), and the
+    # archive's name must be importable by a page that has not loaded them.
+    from case_study.notebooks import build
+
     root = paths.PROJECT_ROOT
     files = [
         ("README.md", README.format(version=__version__).encode("utf-8")),

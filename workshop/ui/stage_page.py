@@ -14,7 +14,7 @@ import streamlit as st
 
 from case_study.errors import CaseStudyError
 from workshop.errors import WorkshopError
-from workshop.ui import check_widgets, lesson_view, pages, session, warmup
+from workshop.ui import check_widgets, lesson_view, pages, session, take_home, warmup
 from workshop.ui.last_resort import show_unexpected
 
 DEMOS_PACKAGE = "workshop.ui.demos"
@@ -91,7 +91,8 @@ def render(stage_id: str) -> None:
     st.caption(f"Stage {stage.number} of {last_number}")
     lesson_view.render_questions(stage.lesson)
     lesson_view.render_principle(stage.lesson)
-    render_demo(stage.id)
+    if render_demo(stage.id):
+        take_home.render_stage_notebook(stage)
     lesson_view.render_story(stage.lesson)
     lesson_view.render_checklist_tools_metrics(stage.lesson)
     # Each check a fragment of its own: a press reruns that check (and the sidebar's

@@ -16,7 +16,7 @@ import streamlit as st
 from case_study.errors import CaseStudyError
 from workshop import audit_import, policy
 from workshop.errors import WorkshopError
-from workshop.ui import check_widgets, lesson_view, pages, session
+from workshop.ui import check_widgets, lesson_view, pages, session, take_home
 
 OUTCOME_LABELS = {
     "passed": "passed",
@@ -262,6 +262,8 @@ def render() -> None:
         check_widgets.render_checks(course, stage, code, session.get_store())
     st.divider()
     render_export(code)
+    st.divider()
+    take_home.render_take_home()
     if stage is not None:
         lesson_view.render_keypoints(stage.lesson)
         lesson_view.render_further_reading(stage.lesson)
