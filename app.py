@@ -6,7 +6,7 @@ its own URL path and its own title, which the browser tab shows.
 
 import streamlit as st
 
-from workshop.ui import lesson_view, pages, session, sidebar, warmup
+from workshop.ui import lesson_view, pages, session, sidebar, theme, warmup
 
 st.set_page_config(layout="wide")
 
@@ -19,7 +19,9 @@ learner = session.current_learner()
 registry = pages.build_pages(course)
 page = st.navigation(list(registry.values()), position="hidden")
 st.set_page_config(page_title=page.title)  # the browser tab names the page being shown
-sidebar.render(course, registry, learner.code)
+theme.apply(page)  # contrast, focus, narrow screens, chart text (workshop/ui/theme.py)
+if pages.has_sidebar(page):  # the projector and join pages are projected: no sidebar
+    sidebar.render(course, registry, learner.code)
 page.run()
 # Once per process: keep later full garbage collections cheap (see warmup.py).
 warmup.freeze_after_first_run()

@@ -35,7 +35,8 @@ def test_every_page_has_its_own_function_url_path_and_title(monkeypatch):
     assert not at.exception
     built = at.session_state["built"]
     ids = [row[0] for row in built]
-    assert ids == ["welcome", *(stage.id for stage in STAGES), "wrap-up", "instructor"]
+    assert ids == ["welcome", *(stage.id for stage in STAGES), "wrap-up", "instructor",
+                   "projector", "join"]
     for column in (1, 2, 3):  # titles, URL paths, function names: no two pages share one
         values = [row[column] for row in built]
         assert len(set(values)) == len(values), values

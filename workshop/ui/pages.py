@@ -3,10 +3,12 @@
 The router (``app.py``), the sidebar and the "Next stage" buttons all ask this module, so
 they agree on the pages. Each page is an ``st.Page`` of a function of its own, with its own
 title (the browser tab shows it) and its own URL path: ``/`` (welcome), one per stage id
-(``/design``, ``/model``, …), ``/wrap-up``, and ``/instructor`` when an instructor code is
-configured. A stage's function carries its stage id, so nothing travels through session
-state. The page modules are imported when their page runs, not before: the welcome page
-stays light, and this module imports none of them (they import it, for ``go_to``).
+(``/design``, ``/model``, …), ``/wrap-up``, and, when an instructor code is configured,
+``/instructor``, ``/projector`` (``?stage=<id>``: one stage's demo, large) and ``/join``
+(the room's address and its QR code); the last two are projected and have no sidebar.
+A stage's function carries its stage id, so nothing travels through session state. The
+page modules are imported when their page runs, not before: the welcome page stays light,
+and this module imports none of them (they import it, for ``go_to``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ APP_NAME = "Reproducible ML Workshop"
 WELCOME_ID = "welcome"
 WRAP_UP_ID = "wrap-up"
 INSTRUCTOR_ID = "instructor"
+PROJECTOR_ID = "projector"
+JOIN_ID = "join"
+# Pages for the room's screen: no sidebar (the learner's progress and resume code).
+PROJECTED_IDS = frozenset({PROJECTOR_ID, JOIN_ID})
 
 
 def content_stages(course) -> list:
@@ -89,6 +95,27 @@ def instructor_page() -> st.Page | None:
                    title=browser_title("Instructor"), url_path=INSTRUCTOR_ID)
 
 
+def projector_page() -> st.Page | None:
+    """The projector view (``/projector?stage=<id>``), or None without an instructor code."""
+    if settings.instructor_code() is None:
+        return None
+    return st.Page(page_function("projector", "projector_page"),
+                   title=browser_title("Projector"), url_path=PROJECTOR_ID)
+
+
+def join_page() -> st.Page | None:
+    """The room's join panel (``/join``), or None without an instructor code."""
+    if settings.instructor_code() is None:
+        return None
+    return st.Page(page_function("join", "join_page"), title=browser_title("Join"),
+                   url_path=JOIN_ID)
+
+
+def has_sidebar(page: st.Page) -> bool:
+    """Whether the router draws the sidebar with this page (not on projected pages)."""
+    return page.url_path not in PROJECTED_IDS
+
+
 def build_pages(course) -> dict[str, st.Page]:
     """Every page of the app, keyed by page id, in navigation order.
 
@@ -96,16 +123,17 @@ def build_pages(course) -> dict[str, st.Page]:
         course: the loaded course.
 
     Returns:
-        ``{"welcome": …, <each stage id>: …, "wrap-up": …}``, and ``"instructor"`` when an
-        instructor code is configured.
+        ``{"welcome": …, <each stage id>: …, "wrap-up": …}``, and ``"instructor"``,
+        ``"projector"`` and ``"join"`` when an instructor code is configured.
     """
     pages: dict[str, st.Page] = {WELCOME_ID: welcome_page()}
     for stage in content_stages(course):
         pages[stage.id] = stage_page(stage)
     pages[WRAP_UP_ID] = wrap_up_page()
-    instructor = instructor_page()
-    if instructor is not None:
-        pages[INSTRUCTOR_ID] = instructor
+    for page_id, page in ((INSTRUCTOR_ID, instructor_page()),
+                          (PROJECTOR_ID, projector_page()), (JOIN_ID, join_page())):
+        if page is not None:
+            pages[page_id] = page
     return pages
 
 
