@@ -95,7 +95,9 @@ def cold(url_path: str, mode: str) -> dict:
         result["warmup_wait"] = time.perf_counter() - began
         at._page_hash = calc_hash(url_path)
     result["sklearn_before"] = "sklearn" in sys.modules
+    started_cpu = time.process_time()
     result["cold"] = _timed_run(at)
+    result["cold_cpu"] = time.process_time() - started_cpu
     result["sklearn_imported"] = "sklearn" in sys.modules
     return result
 
@@ -234,7 +236,8 @@ def main() -> None:
         f"{'':<14}{'fully cold':>14}{'after welcome':>16}{'after warm-up':>18}  sklearn imported "
         f"by the page"
     )
-    print(f"{'':<14}{'(straight)':>14}{'(old figure)':>16}{'(Stage 0 first)':>18}")
+    print(f"{'':<14}{'(straight)':>14}{'(old figure)':>16}{'(Stage 0 first)':>18}"
+          "       (the same three runs' server CPU)")
     rows = []
     for url_path in PAGES:
         straight = _cold_in_fresh_process(url_path, "straight")
@@ -246,13 +249,16 @@ def main() -> None:
         )
         rows.append((url_path, straight, welcome_first, warmed))
         warmed_text = "—" if warmed is None else f"{warmed['cold'] * 1000:.0f} ms"
+        cpu_text = " / ".join(
+            f"{r['cold_cpu'] * 1000:.0f}" for r in (straight, welcome_first, warmed) if r
+        )
         imported = (
             "yes" if straight["sklearn_imported"] and not straight["sklearn_before"] else "no"
         )
         print(
             f"{url_path:<14}{straight['cold'] * 1000:>11.0f} "
             f"ms{welcome_first['cold'] * 1000:>13.0f} ms"
-            f"{warmed_text:>18}  {imported}"
+            f"{warmed_text:>18}  {imported:<4}CPU ms {cpu_text}"
         )
     waits = [warmed["warmup_wait"] for _, _, _, warmed in rows if warmed]
     print(
@@ -261,10 +267,11 @@ def main() -> None:
         "a learner who stays on Stage 0 at least that long gets the 'after warm-up' figure)"
     )
     for label, index in (("fully cold", 1), ("after welcome", 2), ("after the warm-up", 3)):
-        timed = [(row[0], row[index]["cold"]) for row in rows if row[index] is not None]
-        page, seconds = max(timed, key=lambda item: item[1])
+        timed = [(row[0], row[index]["cold"], row[index]["cold_cpu"]) for row in rows
+                 if row[index] is not None]
+        page, seconds, cpu = max(timed, key=lambda item: item[1])
         print(
-            f"heaviest first run, {label}: {page} {seconds:.2f} s  "
+            f"heaviest first run, {label}: {page} {seconds:.2f} s ({cpu:.2f} s CPU)  "
             f"{'ok' if seconds < 2 else 'OVER'}"
         )
 
