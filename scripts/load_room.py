@@ -1,26 +1,51 @@
-"""How many learners can one workshop server take? A benchmark, not a test.
+"""How many learners can the workshop take at once? A benchmark, not a test.
 
-Starts the real app (``python -m streamlit run app.py``) on a free loopback port with a
-fresh, empty progress store, then drives N concurrent learner sessions over Streamlit's own
-websocket protocol (``/_stcore/stream``, the BackMsg/ForwardMsg protobufs a browser sends
-and receives). Each learner:
+Starts a real server on a free loopback port with a fresh, empty progress store —
+``--target one``: one ``python -m streamlit run app.py`` process (the README's first
+command); ``--target serve``: ``python -m workshop serve --processes K`` (K Streamlit
+processes behind HAProxy; K = 1 is one process without HAProxy but with TCP_NODELAY) —
+with progress in SQLite (``--data-dir``) or, with ``--database postgres``, in a throwaway
+PostgreSQL cluster (``tests/postgres_server.py``; ``WORKSHOP_DATABASE_URL`` is passed to
+every process). Then N learners arrive, one every T/N seconds (uniformly over ``--arrival``
+T seconds), each speaking to the server as a browser tab does (``scripts/room_client.py``):
 
-1. loads the welcome page (the HTML page over HTTP, then the websocket and the script run),
-2. opens a stage page,
-3. answers one check and presses Submit (about one in three answers wrongly).
+1. **page load**: ``GET /<stage>`` (the HTML page; the cookies it sets, HAProxy's sticky
+   ``SERVERID`` included, are sent with every later request, the websocket's too), open the
+   websocket ``/_stcore/stream``, send the rerun request for the page (``page_name`` = the
+   stage id, empty for ``welcome``) and read every message until the page's script run has
+   finished (``script_finished``, following a run cut short by ``st.rerun``). The page load
+   time is from just before the HTTP request is sent to the moment the message that ends
+   that run has been received (static JS/CSS, which a browser caches, are not fetched);
+2. **submission** (stages with a single-choice check; about one learner in three answers
+   wrongly): the rerun request a browser sends for a click inside a fragment — the answer
+   and the Submit button's trigger, ``fragment_id`` = the fragment the Submit button was
+   drawn in (its ``Delta.fragment_id``), the hashes of the cacheable messages received so
+   far — timed from sending it to the end of the run it started. A submission whose run
+   finished without an exception is *acknowledged*.
 
-It prints latency percentiles (p50 / p95 / max) of a page load and of a check submission,
-the server's memory (VmRSS from ``/proc/<pid>/status``, sampled during the run, and its
-peak VmHWM), and whether the progress store lost anything: the attempts counted in the
-SQLite store must equal the submissions the learners made.
+Before the room, one learner per process opens the stage on the fresh server (its time is
+printed as the fresh server's first page of that stage, not counted), then the script waits
+until the servers are idle (the background import warm-up finished), as they are when a
+room arrives minutes after the instructor started them.
+
+It prints page load and submission p50 / p95 / max, the servers' CPU (user + system from
+``/proc/<pid>/stat``, summed over every process of the server — Streamlit, HAProxy,
+``workshop serve`` — and PostgreSQL's separately, over the whole room) and their peak
+resident memory (the largest sum of VmRSS over the processes, sampled every 0.25 s), the
+machine's 1-minute load average, and what was lost: afterwards every attempt is counted
+back out of the store (the SQLite file or the PostgreSQL database), and *lost* =
+acknowledged submissions - attempts found (the smaller of the per-check counters and the
+attempt events).
 
 Usage (from the project root)::
 
-    python scripts/load_room.py --learners 30
-    python scripts/load_room.py --learners 100 --ramp-seconds 10
+    .venv/bin/python scripts/load_room.py --stage model --learners 200 --arrival 5
+    .venv/bin/python scripts/load_room.py --stage why --target serve --processes 2
+    .venv/bin/python scripts/load_room.py --stage model --target serve --database postgres
 
-Everything stays on 127.0.0.1; the server and its temporary data folder are removed at the
-end, also on Ctrl-C or a timeout.
+Exit code 0 when nothing was lost and every learner finished, 1 otherwise, 2 when the
+benchmark could not run. Everything it started (servers, PostgreSQL, temporary folders) is
+removed at the end, also on Ctrl-C or a timeout.
 """
 
 from __future__ import annotations
@@ -29,115 +54,39 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:  # run as a script: make the project importable
-    sys.path.insert(0, str(PROJECT_ROOT))
-
-import websockets  # noqa: E402
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from room_client import (  # noqa: E402
+    PROJECT_ROOT,
+    LoadError,
+    Server,
+    Tab,
+    Usage,
+    percentile,
+    postmaster_pid,
+    start_postgres,
+    start_serve,
+    start_streamlit,
+    stop_postgres,
+    wait_until_idle,
+    widget_id,
+)
 from streamlit.proto.WidgetStates_pb2 import WidgetStates  # noqa: E402
 
-from case_study import paths  # noqa: E402
 from workshop.content import load_course  # noqa: E402
 from workshop.errors import WorkshopError  # noqa: E402
 from workshop.progress import ATTEMPT_FAILED, ATTEMPT_PASSED, ProgressStore  # noqa: E402
 
 APP = PROJECT_ROOT / "app.py"
 MAX_LEARNERS = 500
-HOST = "127.0.0.1"
-FINISHED_OK = ForwardMsg.FINISHED_SUCCESSFULLY
-FINISHED_EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
-FINISHED_FRAGMENT = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
-
-
-class LoadError(RuntimeError):
-    """The benchmark could not run (server did not start, a page broke, …)."""
-
-
-# --- the server -----------------------------------------------------------------------------
-
-def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port: int, data_dir: Path, log_path: Path) -> subprocess.Popen:
-    """Start ``streamlit run app.py`` on ``HOST:port`` with ``WORKSHOP_DATA_DIR=data_dir``."""
-    env = dict(os.environ)
-    env["WORKSHOP_DATA_DIR"] = str(data_dir)
-    env.pop("WORKSHOP_INSTRUCTOR_CODE", None)  # learners only; the gate is not measured
-    command = [sys.executable, "-m", "streamlit", "run", str(APP),
-               "--server.port", str(port), "--server.address", HOST,
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    log = open(log_path, "wb")  # noqa: SIM115 — closed by stop_server via the process
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float) -> float:
-    """Seconds until ``/_stcore/health`` answers ``ok``; raises LoadError on timeout."""
-    started = time.perf_counter()
-    url = f"http://{HOST}:{port}/_stcore/health"
-    while time.perf_counter() - started < timeout:
-        if process.poll() is not None:
-            raise LoadError(f"The server exited with code {process.returncode} before "
-                            "it answered; see its log below.")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise LoadError(f"The server did not answer {url} within {timeout:.0f} s.")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """Stop the server we started (its own process group), politely, then firmly."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-def memory_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak) of a process in kB, from ``/proc/<pid>/status``."""
-    figures = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                figures[name] = int(value.split()[0])
-    except OSError:
-        pass
-    return figures
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds the process has used, from ``/proc/<pid>/stat``."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+WELCOME = "welcome"
+STEP_ERRORS = (LoadError, OSError, asyncio.TimeoutError, ConnectionError)
 
 
 # --- the check a learner answers ------------------------------------------------------------
@@ -146,39 +95,31 @@ def cpu_seconds(pid: int) -> float:
 class ChoiceCheck:
     """A single-choice check: where it is, the option texts a learner can pick."""
 
-    stage_id: str
     check_id: str
     right_text: str
     wrong_text: str
 
 
-def lessons_dir() -> Path:
-    """The lessons the server will load: ``WORKSHOP_LESSONS_DIR`` if set, else lessons/."""
-    configured = os.environ.get("WORKSHOP_LESSONS_DIR", "").strip()
-    return Path(configured) if configured else paths.LESSONS_DIR
-
-
-def pick_check(stage_id: str | None) -> ChoiceCheck:
-    """The first single-choice check of the course (or of ``stage_id``)."""
+def stage_check(stage_id: str) -> ChoiceCheck | None:
+    """The stage's first single-choice check (None for welcome, or a stage without one)."""
     try:
-        course = load_course(lessons_dir())
+        course = load_course()
     except WorkshopError as error:
         raise LoadError(f"The lessons do not load, so the app cannot either. {error}") from error
-    for stage in course.stages:
-        if stage_id and stage.id != stage_id:
-            continue
-        for check in stage.checks:
-            if str(getattr(check.kind, "value", check.kind)) != "single_choice":
-                continue
+    if stage_id == WELCOME:
+        return None
+    ids = [stage.id for stage in course.stages]
+    if stage_id not in ids:
+        raise LoadError(f"No stage {stage_id!r}; choose one of {WELCOME}, {', '.join(ids)}.")
+    for check in course.stage(stage_id).checks:
+        if str(getattr(check.kind, "value", check.kind)) == "single_choice":
             texts = {option.key: option.text for option in check.options}
             wrong = next(key for key in texts if key != check.answer)
-            return ChoiceCheck(stage.id, check.id, texts[check.answer], texts[wrong])
-    where = f"stage {stage_id!r}" if stage_id else "the course"
-    raise LoadError(f"Expected a single_choice check in {where}; found none. "
-                    "Pass --stage with a stage that has one.")
+            return ChoiceCheck(check.id, texts[check.answer], texts[wrong])
+    return None
 
 
-# --- one learner over the websocket ---------------------------------------------------------
+# --- one learner ----------------------------------------------------------------------------
 
 @dataclass
 class Figures:
@@ -186,218 +127,271 @@ class Figures:
 
     page_loads: list[float] = field(default_factory=list)
     submissions: list[float] = field(default_factory=list)
-    submitted: int = 0
+    sent: int = 0
+    acknowledged: int = 0
+    finished: int = 0
+    backends: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    rss_kb: list[int] = field(default_factory=list)
 
 
-@dataclass
-class RunResult:
-    """What one script run sent back: the widgets drawn and any exception shown."""
-
-    widgets: dict[str, str]
-    exceptions: list[str]
-
-
-async def http_get(port: int, path: str = "/") -> int:
-    """Fetch a page as a browser's first request does; returns the bytes read."""
-    reader, writer = await asyncio.open_connection(HOST, port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-                 "Connection: close\r\n\r\n".encode())
-    await writer.drain()
-    body = await reader.read()
-    writer.close()
-    await writer.wait_closed()
-    if not body.startswith(b"HTTP/1.1 200"):
-        raise LoadError(f"GET {path} answered {body[:40]!r}, expected HTTP 200.")
-    return len(body)
+async def open_page(tab: Tab, stage_id: str, timeout: float):
+    """Page load as defined above; returns (seconds, the run)."""
+    started = time.perf_counter()
+    await asyncio.wait_for(tab.get("/" if stage_id == WELCOME else f"/{stage_id}"), timeout)
+    await asyncio.wait_for(tab.connect(), timeout)
+    run = await asyncio.wait_for(tab.request("" if stage_id == WELCOME else stage_id),
+                                 timeout)
+    seconds = time.perf_counter() - started
+    if run.exceptions:
+        raise LoadError("the page showed: " + "; ".join(run.exceptions))
+    return seconds, run
 
 
-class Learner:
-    """One browser tab, speaking Streamlit's websocket protocol."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.ws = None
-        self.query_string = ""
-        self.page_hash = ""
-
-    async def connect(self) -> None:
-        self.ws = await websockets.connect(
-            f"ws://{HOST}:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-            max_size=None, open_timeout=60, ping_interval=None)
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
-
-    async def run(self, page_name: str, widgets: WidgetStates | None = None) -> RunResult:
-        """Ask for a script run (a page load, or a rerun after a click) and read every
-        message until the run finished; a run cut short by ``st.rerun`` is followed."""
-        message = BackMsg()
-        state = message.rerun_script
-        state.query_string = self.query_string
-        state.page_name = page_name
-        if widgets is not None:
-            state.page_script_hash = self.page_hash
-            state.widget_states.CopyFrom(widgets)
-        await self.ws.send(message.SerializeToString())
-        result = RunResult({}, [])
-        while True:
-            forward = ForwardMsg()
-            forward.ParseFromString(await self.ws.recv())
-            kind = forward.WhichOneof("type")
-            if kind == "new_session":
-                self.page_hash = forward.new_session.page_script_hash or self.page_hash
-            elif kind == "navigation":
-                self.page_hash = forward.navigation.page_script_hash or self.page_hash
-            elif kind == "page_info_changed":
-                self.query_string = forward.page_info_changed.query_string
-            elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
-                _note_element(forward.delta.new_element, result)
-            elif kind == "script_finished":
-                if forward.script_finished == FINISHED_EARLY:
-                    result = RunResult({}, [])  # st.rerun: the next run is the page
-                    continue
-                if forward.script_finished == FINISHED_FRAGMENT:
-                    continue  # a fragment redrew itself; the page run is still to come
-                if forward.script_finished != FINISHED_OK:
-                    result.exceptions.append(f"script finished with status "
-                                             f"{forward.script_finished}")
-                return result
-
-
-def _note_element(element, result: RunResult) -> None:
-    kind = element.WhichOneof("type")
-    body = getattr(element, kind)
-    widget_id = getattr(body, "id", "") if hasattr(body, "id") else ""
-    if widget_id:
-        result.widgets[widget_id] = kind
-    if kind == "exception":
-        result.exceptions.append(f"{body.type}: {body.message}")
-
-
-def _widget(widgets: Iterable[str], suffix: str) -> str:
-    found = [widget_id for widget_id in widgets if widget_id.endswith(suffix)]
-    if not found:
-        raise LoadError(f"Expected a widget whose key ends with {suffix!r} on the page; "
-                        "found none (did the check widgets change?).")
-    return found[0]
-
-
-async def one_learner(index: int, port: int, check: ChoiceCheck, figures: Figures,
-                      delay: float, step_timeout: float, record: bool = True) -> None:
-    """Load the welcome page, open the stage, submit one answer; note the timings."""
+async def one_learner(index: int, port: int, stage_id: str, check: ChoiceCheck | None,
+                      figures: Figures, delay: float, timeout: float) -> None:
+    """Open the stage, submit one answer (if it has a check); note the timings."""
     await asyncio.sleep(delay)
-    learner = Learner(port)
+    tab = Tab(port)
     try:
-        started = time.perf_counter()
-        await asyncio.wait_for(http_get(port), step_timeout)
-        await asyncio.wait_for(learner.connect(), step_timeout)
-        welcome = await asyncio.wait_for(learner.run(""), step_timeout)
-        loaded = time.perf_counter()
-        stage = await asyncio.wait_for(learner.run(check.stage_id), step_timeout)
-        opened = time.perf_counter()
-        for result in (welcome, stage):
-            if result.exceptions:
-                raise LoadError("; ".join(result.exceptions))
-        if record:
-            figures.page_loads.extend([loaded - started, opened - loaded])
-        if not record:
-            return
-        answer_id = _widget(stage.widgets, f"-{check.check_id}-answer")
-        submit_id = _widget(stage.widgets, f"-{check.check_id}-submit")
-        states = WidgetStates()
-        answer = states.widgets.add()
-        answer.id = answer_id
-        # About a third answer wrongly, as in a real room; both count as attempts.
-        answer.string_value = check.wrong_text if index % 3 == 0 else check.right_text
-        button = states.widgets.add()
-        button.id = submit_id
-        button.trigger_value = True
-        before = time.perf_counter()
-        graded = await asyncio.wait_for(learner.run(check.stage_id, states), step_timeout)
-        if graded.exceptions:
-            raise LoadError("; ".join(graded.exceptions))
-        figures.submissions.append(time.perf_counter() - before)
-        figures.submitted += 1
-    except (LoadError, OSError, asyncio.TimeoutError,
-            websockets.exceptions.WebSocketException) as error:
+        seconds, page = await open_page(tab, stage_id, timeout)
+        figures.page_loads.append(seconds)
+        backend = tab.cookies.get("SERVERID", "-")
+        figures.backends[backend] = figures.backends.get(backend, 0) + 1
+        if check is not None:
+            answer_id = widget_id(page.widgets, f"-{check.check_id}-answer")
+            submit_id = widget_id(page.widgets, f"-{check.check_id}-submit")
+            fragment_id = page.widgets[submit_id]
+            if not fragment_id:
+                raise LoadError("the Submit button is not drawn in a fragment")
+            states = WidgetStates()
+            answer = states.widgets.add()
+            answer.id = answer_id
+            # About a third answer wrongly, as in a real room; both count as attempts.
+            answer.string_value = check.wrong_text if index % 3 == 0 else check.right_text
+            button = states.widgets.add()
+            button.id, button.trigger_value = submit_id, True
+            before = time.perf_counter()
+            figures.sent += 1
+            graded = await asyncio.wait_for(tab.request(stage_id, states, fragment_id),
+                                            timeout)
+            if graded.exceptions:
+                raise LoadError("the submission showed: " + "; ".join(graded.exceptions))
+            figures.submissions.append(time.perf_counter() - before)
+            figures.acknowledged += 1
+        figures.finished += 1
+    except STEP_ERRORS as error:
+        figures.errors.append(f"learner {index}: {type(error).__name__}: {error}")
+    except Exception as error:  # noqa: BLE001 — websockets' own errors; keep the room going
         figures.errors.append(f"learner {index}: {type(error).__name__}: {error}")
     finally:
-        await learner.close()
-
-
-async def sample_memory(pid: int, figures: Figures, stop: asyncio.Event) -> None:
-    """Note the server's VmRSS every 0.25 s until ``stop`` is set."""
-    while not stop.is_set():
-        rss = memory_kb(pid).get("VmRSS")
-        if rss:
-            figures.rss_kb.append(rss)
         try:
-            await asyncio.wait_for(stop.wait(), 0.25)
-        except asyncio.TimeoutError:
+            await tab.close()
+        except Exception:  # noqa: BLE001, S110 — closing a broken socket
             pass
 
 
-async def drive(port: int, pid: int, check: ChoiceCheck, learners: int, ramp: float,
-                step_timeout: float, total_timeout: float) -> tuple[Figures, float]:
-    """All learners at once (start times spread over ``ramp`` seconds); returns the
-    figures and the wall time of the whole room."""
+async def warm_up(server: Server, stage_id: str, processes: int, timeout: float):
+    """One learner per process opens the stage on the fresh server (HAProxy's round robin
+    gives each a different process); returns their page load times and backends."""
+    times, backends = [], []
+    for _ in range(processes):
+        tab = Tab(server.port)
+        try:
+            seconds, _ = await open_page(tab, stage_id, timeout)
+        finally:
+            await tab.close()
+        times.append(seconds)
+        backends.append(tab.cookies.get("SERVERID", "-"))
+    return times, backends
+
+
+async def drive(port: int, stage_id: str, check: ChoiceCheck | None, learners: int,
+                arrival: float, timeout: float, total_timeout: float,
+                usage: list[Usage]) -> tuple[Figures, float]:
+    """The room: learner i starts at ``arrival * i / learners`` seconds; returns the figures
+    and the room's wall time."""
     figures = Figures()
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_memory(pid, figures, stop))
+    samplers = [asyncio.create_task(item.run(stop)) for item in usage]
     started = time.perf_counter()
-    tasks = [one_learner(i, port, check, figures, ramp * i / max(1, learners),
-                         step_timeout) for i in range(learners)]
-    try:
-        await asyncio.wait_for(asyncio.gather(*tasks), total_timeout)
-    except asyncio.TimeoutError:
-        figures.errors.append(f"the room did not finish within {total_timeout:.0f} s")
+    tasks = [asyncio.create_task(one_learner(i, port, stage_id, check, figures,
+                                             arrival * i / learners, timeout))
+             for i in range(learners)]
+    done, pending = await asyncio.wait(tasks, timeout=total_timeout)
+    if pending:
+        figures.errors.append(f"{len(pending)} learners had not finished after "
+                              f"{total_timeout:.0f} s")
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
     wall = time.perf_counter() - started
     stop.set()
-    await sampler
+    await asyncio.gather(*samplers)
     return figures, wall
 
 
-# --- figures ---------------------------------------------------------------------------------
+# --- the store ------------------------------------------------------------------------------
 
-def percentile(values: list[float], share: float) -> float:
-    """The ``share`` quantile (nearest rank) of ``values``."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
-    return ordered[rank - 1]
+def stored_attempts(data_dir: Path, database_url: str | None) -> tuple[int, int]:
+    """Attempts found in the store: summed per-check counters, and attempt events."""
+    store = (ProgressStore(database_url=database_url) if database_url
+             else ProgressStore(data_dir))
+    try:
+        counters = sum(row.attempts for row in store.all_progress())
+        events = sum(1 for event in store.events_since(None)
+                     if event.kind in (ATTEMPT_PASSED, ATTEMPT_FAILED))
+    finally:
+        close = getattr(store, "close", None)
+        if close:
+            close()
+    return counters, events
 
+
+# --- report ---------------------------------------------------------------------------------
 
 def describe(values: list[float]) -> str:
     """``p50 / p95 / max`` in milliseconds (and n)."""
     if not values:
         return "no measurements"
-    return (f"p50 {percentile(values, 0.50) * 1000:7.0f} ms   "
-            f"p95 {percentile(values, 0.95) * 1000:7.0f} ms   "
-            f"max {max(values) * 1000:7.0f} ms   (n={len(values)}, "
+    return (f"p50 {percentile(values, 0.50) * 1000:6.0f} ms   "
+            f"p95 {percentile(values, 0.95) * 1000:6.0f} ms   "
+            f"max {max(values) * 1000:6.0f} ms   (n={len(values)}, "
             f"mean {statistics.fmean(values) * 1000:.0f} ms)")
 
 
-def stored_attempts(data_dir: Path) -> tuple[int, int]:
-    """Attempts counted in the store: summed per-check counters, and attempt events."""
-    store = ProgressStore(data_dir)
-    counters = sum(row.attempts for row in store.all_progress())
-    events = sum(1 for event in store.events_since(None)
-                 if event.kind in (ATTEMPT_PASSED, ATTEMPT_FAILED))
-    return counters, events
+def milliseconds(values: list[float], share: float) -> str:
+    return f"{percentile(values, share) * 1000:.0f}" if values else "-"
+
+
+@dataclass
+class Outcome:
+    """One run's results, for the report."""
+
+    args: argparse.Namespace
+    target: str
+    figures: Figures
+    wall: float
+    cpu: dict[str, float]
+    db_cpu: float | None
+    peak_mb: float
+    found: tuple[int, int]
+    first_pages: list[float]
+    idle_wait: float
+    loads: tuple[float, float]
+
+    @property
+    def lost(self) -> int:
+        return max(0, self.figures.acknowledged - min(self.found))
+
+
+def report(out: Outcome) -> None:
+    args, figures = out.args, out.figures
+    cpu_total = sum(out.cpu.values())
+    per_process = ", ".join(f"{name} {seconds:.1f}" for name, seconds in
+                            sorted(out.cpu.items(), key=lambda item: -item[1]))
+    print(f"Room: {args.learners} learners opening {args.stage!r}, arriving over "
+          f"{args.arrival:g} s; {out.target}; progress in {args.database}; "
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"  machine load      1-min load average {out.loads[0]:.1f} before, "
+          f"{out.loads[1]:.1f} after")
+    print(f"  fresh server      first page of {args.stage!r} per process: "
+          + ", ".join(f"{seconds:.2f} s" for seconds in out.first_pages)
+          + f" (not counted); then idle after {out.idle_wait:.0f} s")
+    print(f"  learners by process {dict(sorted(figures.backends.items()))}")
+    print(f"  whole room        {out.wall:.1f} s wall; server CPU {cpu_total:.1f} s "
+          f"({per_process}); {cpu_total * 1000 / max(1, args.learners):.0f} ms per learner")
+    if out.db_cpu is not None:
+        print(f"  PostgreSQL CPU    {out.db_cpu:.1f} s")
+    print(f"  page load         {describe(figures.page_loads)}")
+    print(f"  submission        {describe(figures.submissions)}")
+    print(f"  server memory     peak {out.peak_mb:.0f} MB (sum of VmRSS over processes)")
+    counters, events = out.found
+    print(f"  progress store    {figures.sent} submitted, {figures.acknowledged} "
+          f"acknowledged; store counts {counters} attempts and {events} attempt events; "
+          f"lost {out.lost}")
+    if figures.errors:
+        print(f"  errors            {len(figures.errors)}")
+        for line in figures.errors[:10]:
+            print(f"    {line}")
+    print("| stage | learners | arrival | target | database | page p50/p95/max ms | "
+          "submission p50/p95 ms | CPU s | memory MB | lost | load avg |")
+    print(f"| {args.stage} | {args.learners} | {args.arrival:g} s | {out.target} | "
+          f"{args.database} | {milliseconds(figures.page_loads, .5)} / "
+          f"{milliseconds(figures.page_loads, .95)} / "
+          f"{max(figures.page_loads, default=0) * 1000:.0f} | "
+          f"{milliseconds(figures.submissions, .5)} / "
+          f"{milliseconds(figures.submissions, .95)} | {cpu_total:.1f}"
+          f"{f' + PG {out.db_cpu:.1f}' if out.db_cpu is not None else ''} | "
+          f"{out.peak_mb:.0f} | {out.lost} of {figures.acknowledged} | "
+          f"{out.loads[0]:.1f} / {out.loads[1]:.1f} |")
+
+
+# --- main -----------------------------------------------------------------------------------
+
+def run(args: argparse.Namespace, check: ChoiceCheck | None, work: Path) -> Outcome:
+    """Start what the room needs, run it, count the store, stop everything."""
+    cluster, database_url, server = None, None, None
+    data_dir = work / "data"
+    try:
+        if args.database == "postgres":
+            cluster, database_url = start_postgres()
+        extra = {"WORKSHOP_DATABASE_URL": database_url} if database_url else {}
+        if args.target == "one":
+            server = start_streamlit(APP, data_dir, work / "server.log", extra)
+            target, processes = "one process (streamlit run)", 1
+        else:
+            server = start_serve(args.processes, data_dir, work / "server.log", extra)
+            processes = args.processes
+            target = f"serve --processes {processes}"
+        first_pages, backends = asyncio.run(
+            warm_up(server, args.stage, processes, args.step_timeout))
+        if processes > 1 and len(set(backends)) != processes:
+            raise LoadError(f"warm-up learners reached {backends}, not every process")
+        roots = [server.process.pid]
+        idle_wait = wait_until_idle(roots)
+        usage = [Usage(roots)]
+        pg_pid = postmaster_pid(cluster) if cluster else None
+        if pg_pid:
+            usage.append(Usage([pg_pid]))
+        for item in usage:
+            item.begin()
+        load_before = os.getloadavg()[0]
+        figures, wall = asyncio.run(drive(server.port, args.stage, check, args.learners,
+                                          args.arrival, args.step_timeout, args.timeout,
+                                          usage))
+        loads = (load_before, os.getloadavg()[0])
+        server.stop()
+        found = stored_attempts(data_dir, database_url)
+        db_cpu = sum(usage[1].cpu_by_name().values()) if pg_pid else None
+        return Outcome(args, target, figures, wall, usage[0].cpu_by_name(), db_cpu,
+                       usage[0].peak_rss_kb / 1024, found, first_pages, idle_wait, loads)
+    except LoadError:
+        if server is not None and server.process.poll() is None:
+            print(server.log_tail(), file=sys.stderr)
+        raise
+    finally:
+        if server is not None:
+            server.stop()
+        if cluster is not None:
+            stop_postgres(cluster)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print its figures; exit code 1 if anything was lost."""
+    """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", default="model",
+                        help=f"the page every learner opens: a stage id or {WELCOME!r} "
+                             "(default: model, Stage 3)")
     parser.add_argument("--learners", type=int, default=30,
-                        help=f"concurrent learner sessions (1–{MAX_LEARNERS}; default 30)")
-    parser.add_argument("--ramp-seconds", type=float, default=5.0,
-                        help="spread the learners' start over this many seconds (default 5)")
-    parser.add_argument("--stage", default=None,
-                        help="stage whose first single-choice check is answered "
-                             "(default: the first such check of the course)")
+                        help=f"learners in the room (1-{MAX_LEARNERS}; default 30)")
+    parser.add_argument("--arrival", type=float, default=5.0,
+                        help="they arrive uniformly over this many seconds (default 5)")
+    parser.add_argument("--target", choices=("one", "serve"), default="one",
+                        help="one `streamlit run` process, or `workshop serve`")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="Streamlit processes of `workshop serve` (default 2)")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
+                        help="the progress store (postgres: a throwaway local cluster)")
     parser.add_argument("--step-timeout", type=float, default=120.0,
                         help="seconds one page load or submission may take (default 120)")
     parser.add_argument("--timeout", type=float, default=600.0,
@@ -405,75 +399,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.learners <= MAX_LEARNERS:
         parser.error(f"--learners must be between 1 and {MAX_LEARNERS}")
-
-    load_before = os.getloadavg()[0]
-    try:
-        check = pick_check(args.stage)
-    except LoadError as error:
-        print(f"load_room: {error}", file=sys.stderr)
-        return 2
+    if args.processes < 1 or args.arrival < 0:
+        parser.error("--processes at least 1, --arrival not negative")
+    if args.target == "one":
+        args.processes = 1
     work = Path(tempfile.mkdtemp(prefix="workshop-load-"))
-    data_dir, log_path = work / "data", work / "server.log"
-    port = free_port()
-    process = start_server(port, data_dir, log_path)
     try:
-        boot = wait_until_healthy(process, port, timeout=90)
-        idle = memory_kb(process.pid)
-        # One learner first, not counted: the first visit imports the case study and fills
-        # the caches, which a room pays once, before the talk starts.
-        warm = Figures()
-        warm_started = time.perf_counter()
-        asyncio.run(one_learner(-1, port, check, warm, 0, args.step_timeout, record=False))
-        warm_seconds = time.perf_counter() - warm_started
-        if warm.errors:
-            raise LoadError("The warm-up learner failed: " + "; ".join(warm.errors))
-        warm_memory = memory_kb(process.pid)
-        cpu_before = cpu_seconds(process.pid)
-        figures, wall = asyncio.run(drive(port, process.pid, check, args.learners,
-                                          args.ramp_seconds, args.step_timeout,
-                                          args.timeout))
-        cpu_used = cpu_seconds(process.pid) - cpu_before
-        final_memory = memory_kb(process.pid)
+        outcome = run(args, stage_check(args.stage), work)
     except LoadError as error:
         print(f"load_room: {error}", file=sys.stderr)
-        print(log_path.read_text(errors="replace")[-4000:], file=sys.stderr)
-        stop_server(process)
-        shutil.rmtree(work, ignore_errors=True)
         return 2
-    except BaseException:
-        stop_server(process)
+    finally:
         shutil.rmtree(work, ignore_errors=True)
-        raise
-    stop_server(process)
-    counters, events = stored_attempts(data_dir)
-    shutil.rmtree(work, ignore_errors=True)
-
-    lost = counters != figures.submitted or events != figures.submitted
-    print(f"Room load: {args.learners} learners, start spread over {args.ramp_seconds:g} s, "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    # Other work on the machine slows the server down: say how busy it was.
-    print(f"  machine load      1-min load average {load_before:.1f} before, "
-          f"{os.getloadavg()[0]:.1f} after")
-    print(f"  check answered    {check.stage_id} / {check.check_id}")
-    print(f"  server ready in   {boot:.1f} s; warm-up learner {warm_seconds:.1f} s "
-          "(imports and caches, not counted)")
-    print(f"  whole room took   {wall:.1f} s wall, server CPU {cpu_used:.1f} s")
-    print(f"  page load         {describe(figures.page_loads)}")
-    print("                    (HTTP page + websocket + script run; welcome and stage page)")
-    print(f"  check submission  {describe(figures.submissions)}")
-    rss_peak = max(figures.rss_kb, default=0)
-    print(f"  server memory     idle {idle.get('VmRSS', 0) / 1024:.0f} MB, after warm-up "
-          f"{warm_memory.get('VmRSS', 0) / 1024:.0f} MB, peak during the room "
-          f"{rss_peak / 1024:.0f} MB (VmHWM {final_memory.get('VmHWM', 0) / 1024:.0f} MB), "
-          f"end {final_memory.get('VmRSS', 0) / 1024:.0f} MB")
-    print(f"  progress store    {figures.submitted} submissions made; store counts "
-          f"{counters} attempts and {events} attempt events -> "
-          f"{'LOST ' + str(figures.submitted - counters) if lost else 'nothing lost'}")
-    if figures.errors:
-        print(f"  errors            {len(figures.errors)}")
-        for line in figures.errors[:10]:
-            print(f"    {line}")
-    return 1 if lost or figures.errors else 0
+    report(outcome)
+    figures = outcome.figures
+    return 1 if outcome.lost or figures.errors or figures.finished < args.learners else 0
 
 
 if __name__ == "__main__":
