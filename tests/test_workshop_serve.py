@@ -195,3 +195,37 @@ def test_a_streamlit_without_the_bind_function_still_serves(monkeypatch, capsys)
     assert serve_worker.install_nodelay() is False
     assert "without TCP_NODELAY" in capsys.readouterr().err
 
+
+
+def test_a_room_process_warms_up_before_streamlit_starts(monkeypatch):
+    """The pools and imports are ready before the health check can answer."""
+    from streamlit.web import cli
+
+    from workshop import serve_worker
+    from workshop.ui import warmup
+
+    order = []
+
+    class Finished:
+        def join(self):
+            order.append("warm-up joined")
+
+    monkeypatch.setattr(serve_worker, "install_nodelay", lambda: order.append("nodelay"))
+    monkeypatch.setattr(warmup, "start", lambda: order.append("warm-up started") or Finished())
+    monkeypatch.setattr(cli.main, "main", lambda **kwargs: order.append("streamlit"))
+    assert serve_worker.main(["run", "app.py"]) == 0
+    assert order == ["nodelay", "warm-up started", "warm-up joined", "streamlit"]
+
+
+def test_a_failed_warm_up_is_reported_and_the_process_still_serves(monkeypatch, capsys):
+    from workshop import serve_worker
+    from workshop.ui import warmup
+
+    class Finished:
+        def join(self):
+            return None
+
+    monkeypatch.setattr(warmup, "start", lambda: Finished())
+    monkeypatch.setattr(warmup, "failures", lambda: {"case_study.stage3_model": "ImportError: x"})
+    assert serve_worker.warm_up() == {"case_study.stage3_model": "ImportError: x"}
+    assert "warm-up of case_study.stage3_model failed" in capsys.readouterr().err

@@ -16,8 +16,14 @@ the listening socket as an explicit TCP socket; asyncio then sets ``TCP_NODELAY`
 connection it accepts, as it does for any server it creates itself. The option is also set
 on the listening socket, which Linux copies to accepted connections.
 
-Nothing else in the process changes. If a later Streamlit moves that function, the worker
-says so on stderr and serves without the fix rather than not at all.
+If a later Streamlit moves that function, the worker says so on stderr and serves without
+the fix rather than not at all.
+
+The worker also warms up before it serves (``workshop.ui.warmup``: the case study's imports,
+about a second of scikit-learn, and the pools of real unseeded runs Stages 3 and 4 show). A
+plain ``streamlit run`` does that in the background after the first stage page; a room
+server does it before its health check answers, so ``workshop serve`` prints the room's URL
+only once every process is warm, and the first learner on a heavy stage pays for neither.
 """
 
 from __future__ import annotations
@@ -80,6 +86,22 @@ def install_nodelay() -> bool:
     return True
 
 
+def warm_up() -> dict[str, str]:
+    """Import the case study and fill the run pools now, before the server answers.
+
+    Returns:
+        What could not be imported or filled (the page that needs it shows the error).
+    """
+    from workshop.ui import warmup
+
+    warmup.start().join()
+    failures = warmup.failures()
+    for name, error in failures.items():
+        print(f"workshop serve: warm-up of {name} failed ({error}); the page that needs it "
+              "will say so", file=sys.stderr)
+    return failures
+
+
 def main(argv: list[str] | None = None) -> int:
     """Install the TCP_NODELAY fix, then run Streamlit's command line with ``argv``.
 
@@ -92,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     install_nodelay()
+    warm_up()
     from streamlit.web import cli
 
     try:
