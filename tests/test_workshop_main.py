@@ -62,8 +62,10 @@ def test_valid_course_exits_0_with_a_one_line_summary(lessons):
     """A clean course prints one OK line with the number of stages and checks."""
     done = run_cli("validate", str(lessons))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines() == [
-        f"OK: {lessons} — 2 stages, 6 checks, 2 agendas."]
+    lines = done.stdout.splitlines()
+    assert lines[-1] == f"OK: {lessons} — 2 stages, 6 checks, 2 agendas."
+    # Before it, where the right answers sit in the files (the options' positions).
+    assert all(line.startswith(("Right answers", "Multiple-choice")) for line in lines[:-1])
     assert done.stderr == ""
 
 
@@ -105,7 +107,8 @@ def test_warnings_alone_still_exit_0(lessons):
     shutil.copytree(lessons / "01-practice", lessons / "02-draft")
     done = run_cli("validate", str(lessons))
     assert done.returncode == 0
-    first, last = done.stdout.splitlines()
+    lines = done.stdout.splitlines()
+    first, last = lines[0], lines[-1]
     assert first.startswith(f"{lessons}/02-draft:folder: warning: this lesson folder is not listed")
     assert last == f"OK: {lessons} — 2 stages, 6 checks, 2 agendas, 1 warning."
 

@@ -145,8 +145,11 @@ def validate(lessons_arg: str | None) -> int:
               f"{warned}. Fix each one above, then run this again.")
         return EXIT_PROBLEMS
     from workshop.content import load_course  # cached: no second read
+    from workshop.content.option_stats import position_summary
 
     course = load_course(lessons_dir)
+    for line in position_summary(course.checks):
+        print(line)
     print(f"OK: {shown} — {len(course.stages)} stages, {len(course.checks)} checks, "
           f"{len(course.agendas)} agendas{warned}.")
     return EXIT_OK

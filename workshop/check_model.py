@@ -29,12 +29,49 @@ CHOICE_KINDS = frozenset({SINGLE_CHOICE, MULTIPLE_CHOICE})
 
 
 class Outcome(StrEnum):
-    """The closed set of outcomes a check can have for a learner."""
+    """The closed set of outcomes a check can have for a learner.
+
+    The one vocabulary of outcomes: grading returns it, the progress store keeps its values,
+    and the sidebar, the wrap-up and the room read stored values back with :meth:`of`.
+    """
 
     PASSED = "passed"
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
     REVEALED = "revealed"
+
+    @classmethod
+    def of(cls, value: object) -> Outcome:
+        """The outcome of a stored value, a record with ``.outcome``, or None (not attempted).
+
+        Args:
+            value: an ``Outcome``, its string, a ``CheckProgress``-like record, or None.
+
+        Returns:
+            The outcome; anything unknown or empty is ``NOT_ATTEMPTED``.
+        """
+        if value is not None and not isinstance(value, str):
+            value = getattr(value, "outcome", None)
+        try:
+            return cls(str(getattr(value, "value", value) or cls.NOT_ATTEMPTED.value))
+        except ValueError:
+            return cls.NOT_ATTEMPTED
+
+    @property
+    def finished(self) -> bool:
+        """True for passed or revealed: nothing more to do on the check."""
+        return self in FINISHED
+
+    @property
+    def label(self) -> str:
+        """How the outcome is named to a learner (``failed`` is "not passed yet")."""
+        return _LABELS[self]
+
+
+#: Outcomes after which a check is closed.
+FINISHED = frozenset({Outcome.PASSED, Outcome.REVEALED})
+_LABELS = {Outcome.PASSED: "passed", Outcome.REVEALED: "revealed",
+           Outcome.FAILED: "not passed yet", Outcome.NOT_ATTEMPTED: "not attempted"}
 
 
 @dataclass(frozen=True)
@@ -47,12 +84,25 @@ class Option:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A predict-then-run check's second chance: one single-choice question about the gap.
+
+    Asked only after a prediction outside the tolerance; answering it right passes the check.
+    """
+
+    prompt: str
+    options: tuple[Option, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
 class Check:
     """One check, as read from a ``checks.toml``; ``answer`` is the reference answer.
 
     ``answer`` is an option key (single choice), a tuple of keys (multiple choice, ordering,
     hands-on) or a float (numeric, predict-then-run). ``compute``/``grader`` are
-    ``"module:function"`` strings or None.
+    ``"module:function"`` strings or None; ``follow_up`` is a predict-then-run check's
+    question about a missed prediction, or None.
     """
 
     id: str
@@ -68,6 +118,7 @@ class Check:
     references: tuple[str, ...] = ()
     compute: str | None = None
     grader: str | None = None
+    follow_up: FollowUp | None = None
 
     @property
     def option_keys(self) -> tuple[str, ...]:

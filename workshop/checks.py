@@ -19,6 +19,7 @@ from typing import Any
 
 from workshop.check_model import (
     CHOICE_KINDS,
+    FINISHED,
     HANDS_ON,
     KINDS,
     MULTIPLE_CHOICE,
@@ -29,6 +30,7 @@ from workshop.check_model import (
     PREDICT_THEN_RUN,
     SINGLE_CHOICE,
     Check,
+    FollowUp,
     Option,
     Outcome,
     Result,
@@ -36,10 +38,10 @@ from workshop.check_model import (
 from workshop.errors import CheckFunctionError, GradingError
 
 __all__ = [
-    "ALLOWED_PACKAGES", "CHOICE_KINDS", "HANDS_ON", "KINDS", "MULTIPLE_CHOICE", "NUMERIC",
-    "NUMERIC_KINDS", "OPTION_KINDS", "ORDERING", "PREDICT_THEN_RUN", "SINGLE_CHOICE", "Check",
-    "Option", "Outcome", "Result", "compute_actual", "grade", "parse_function_spec",
-    "resolve_function", "run_hands_on",
+    "ALLOWED_PACKAGES", "CHOICE_KINDS", "FINISHED", "HANDS_ON", "KINDS", "MULTIPLE_CHOICE",
+    "NUMERIC", "NUMERIC_KINDS", "OPTION_KINDS", "ORDERING", "PREDICT_THEN_RUN", "SINGLE_CHOICE",
+    "Check", "FollowUp", "Option", "Outcome", "Result", "compute_actual", "follow_up_check",
+    "grade", "parse_function_spec", "resolve_function", "run_hands_on",
 ]
 
 #: A check may only name functions in these packages.
@@ -65,14 +67,15 @@ def grade(check: Check, answer: Any, actual: Any = None) -> Result:
         answer: what the learner gave — an option key (single choice), a list of keys
             (multiple choice, ordering, hands-on) or a number (numeric, predict-then-run).
             Anything else (None, empty, wrong type, NaN, inf, unknown key, a huge string)
-            gives a ``failed`` Result whose feedback says what was expected and whose
-            ``details["invalid_answer"]`` is True; it never raises.
+            is not an answer: it gives a ``not_attempted`` Result whose feedback says what
+            was expected; it never raises.
         actual: for predict-then-run, the value ``compute_actual(check)`` returned; for
             hands-on, the grader's report ``{"passed", "message", "details"}`` (what
             ``run_hands_on`` passes). Ignored by the other kinds.
 
     Returns:
-        A :class:`Result` with outcome ``passed`` or ``failed``.
+        A :class:`Result` with outcome ``passed``, ``failed`` or (no answer to grade)
+        ``not_attempted``.
 
     Raises:
         GradingError: the check's kind is unknown, or a predict-then-run / hands-on check
@@ -87,7 +90,27 @@ def grade(check: Check, answer: Any, actual: Any = None) -> Result:
     try:
         return grader(check, answer, actual)
     except _Invalid as invalid:
-        return Result(Outcome.FAILED, str(invalid), {"invalid_answer": True})
+        return Result(Outcome.NOT_ATTEMPTED, str(invalid))
+
+
+def follow_up_check(check: Check) -> Check:
+    """A predict-then-run check's follow-up question, as a single-choice check to grade.
+
+    Args:
+        check: a check with a ``follow_up``.
+
+    Returns:
+        A single-choice ``Check`` with the same id and stage, the follow-up's prompt, options
+        and answer.
+
+    Raises:
+        GradingError: the check has no follow-up.
+    """
+    if check.follow_up is None:
+        raise GradingError(f"Check {check.id!r} has no follow_up question to grade.")
+    follow_up = check.follow_up
+    return Check(check.id, check.stage_id, SINGLE_CHOICE, follow_up.prompt, follow_up.options,
+                 follow_up.answer)
 
 
 def _grade_single(check: Check, answer: Any, actual: Any) -> Result:
@@ -108,7 +131,8 @@ def _grade_multiple(check: Check, answer: Any, actual: Any) -> Result:
         raise _Invalid("Choose at least one option, then submit.")
     expected = set(check.answer)
     chosen = set(keys)
-    wrong = [key for key in check.option_keys if key in chosen - expected]
+    # In the order the learner chose them (their screen's order), never the file's.
+    wrong = list(dict.fromkeys(key for key in keys if key not in expected))
     missed = len(expected - chosen)
     details = {"wrongly_chosen": wrong, "missed": missed}
     if not wrong and not missed:
@@ -426,15 +450,16 @@ def compute_actual(check: Check) -> float:
 def run_hands_on(check: Check, answer: Any) -> Result:
     """Grade a hands-on check by calling its ``grader`` with the learner's answer.
 
-    An answer that is not a list of this check's option keys gives a ``failed`` Result
-    without calling the grader.
+    An answer that is not a list of this check's option keys gives a ``not_attempted``
+    Result without calling the grader.
 
     Args:
         check: a ``hands_on`` check.
         answer: the learner's choice, a list of option keys.
 
     Returns:
-        The :class:`Result`: ``passed`` or ``failed`` with the grader's message and details.
+        The :class:`Result`: ``passed`` or ``failed`` with the grader's message and details
+        (``not_attempted`` for an answer that is not one).
 
     Raises:
         GradingError: the check is not hands-on or names no ``grader``.
@@ -451,7 +476,7 @@ def run_hands_on(check: Check, answer: Any) -> Result:
         if len(keys) != len(set(keys)):
             raise _Invalid("Each option may be chosen only once.")
     except _Invalid as invalid:
-        return Result(Outcome.FAILED, str(invalid), {"invalid_answer": True})
+        return Result(Outcome.NOT_ATTEMPTED, str(invalid))
     function = resolve_function(check.grader)
     try:
         report = function(keys)

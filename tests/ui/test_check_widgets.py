@@ -230,3 +230,103 @@ def test_a_submission_on_the_stage_page_turns_the_sidebar_mark(stage_app):
         at.button(key=f"{check_id}-reveal").click().run()
     assert not at.exception
     assert mark() == "✓"
+
+
+# --- options in an order of the learner's own -------------------------------------------
+
+def _orders(at) -> list[list[str]]:
+    """The options each check shows, in screen order (radio options, tick boxes, positions)."""
+    radio = list(at.radio(key="habits-single-answer").options)
+    ticks = [box.label for box in at.checkbox if box.key.startswith("habits-multiple-option-")]
+    positions = list(at.selectbox(key="habits-ordering-position-1").options)
+    return [radio, ticks, positions]
+
+
+def test_each_learner_sees_the_options_in_an_order_of_their_own_kept_after_a_reload(
+        team_lessons):
+    """Two learners see different orders (over the course's checks); each sees the same order
+    again in a new session with the same ?code=."""
+    seen = {}
+    for _ in range(4):
+        at = new_app()
+        at.run()
+        open_page(at, STAGE)
+        code = at.query_params["code"]
+        seen[code] = _orders(at)
+        again = new_app(code)
+        again.run()
+        open_page(again, STAGE)
+        assert _orders(again) == seen[code]
+    assert len({repr(orders) for orders in seen.values()}) > 1
+
+
+def test_a_failed_write_says_not_saved_keeps_the_answer_and_shows_no_right(stage_app,
+                                                                         monkeypatch):
+    """The store cannot write: "Not saved" at once, nothing recorded, the answer still chosen,
+    and the next rerun shows no "Right."."""
+    from workshop.errors import ProgressStoreError
+
+    def locked(self, *args, **kwargs):
+        raise ProgressStoreError("database is locked")
+
+    monkeypatch.setattr(ProgressStore, "record_attempt", locked)
+    at = stage_app
+    at.radio(key="habits-single-answer").set_value("before")
+    at.button(key="habits-single-submit").click().run()
+    assert not at.exception
+    assert any(text.startswith("Not saved") for text in _texts(at.error))
+    assert _progress(at, "habits-single") is None
+    assert at.radio(key="habits-single-answer").value == "before"
+    at.run()
+    assert not any(text.startswith("Right.") for text in _texts(at.success))
+    assert not at.button(key="habits-single-submit").disabled
+
+
+def test_the_hint_button_stops_after_a_pass(stage_app):
+    """Once passed, Hint is disabled: a hint then would teach nothing and count as used."""
+    at = stage_app
+    assert not at.button(key="habits-single-hint").disabled
+    at.radio(key="habits-single-answer").set_value("before")
+    at.button(key="habits-single-submit").click().run()
+    assert at.button(key="habits-single-hint").disabled
+    assert _progress(at, "habits-single").hints_used == 0
+
+
+FOLLOW_UP = '''
+  [check.follow_up]
+  prompt = "Why was the prediction off?"
+  answer = "filter"
+
+    [[check.follow_up.options]]
+    key = "filter"
+    text = "The headline's selection is not the one computed"
+
+    [[check.follow_up.options]]
+    key = "rounding"
+    text = "The median was rounded differently"
+    feedback = "Rounding moves a median by a fraction, not by dozens of stars."
+'''
+
+
+def test_a_wrong_prediction_can_still_lead_to_a_pass(team_lessons):
+    """A far-off prediction shows the gap and a follow-up question; answering it passes."""
+    checks_file = team_lessons / "01-team-habits" / "checks.toml"
+    checks_file.write_text(checks_file.read_text() + FOLLOW_UP)
+    at = new_app()
+    at.run()
+    open_page(at, STAGE)
+    at.number_input(key="habits-predict-answer").set_value(1000.0)
+    at.button(key="habits-predict-submit").click().run()
+    assert not at.exception
+    assert _progress(at, "habits-predict").outcome == "failed"
+    assert any("this is not a dead end" in text and "above the computed value" in text
+               for text in _texts(at.markdown))
+    at.radio(key="habits-predict-follow-up-answer").set_value("rounding")
+    at.button(key="habits-predict-follow-up-submit").click().run()
+    assert any("Rounding moves a median" in text for text in _texts(at.warning))
+    at.radio(key="habits-predict-follow-up-answer").set_value("filter")
+    at.button(key="habits-predict-follow-up-submit").click().run()
+    assert not at.exception
+    record = _progress(at, "habits-predict")
+    assert (record.outcome, record.attempts) == ("passed", 3)
+    assert "The computation gives it from the shipped CSV." in _texts(at.markdown)

@@ -8,7 +8,9 @@ from workshop import checks as kinds
 from workshop.checks import Check, Option
 from workshop.content import lint, schema
 from workshop.content.answers import read_answer
+from workshop.content.follow_up import read_follow_up
 from workshop.content.model import WARNING
+from workshop.content.option_stats import longest_right
 from workshop.content.schema import CHECK, CHECKS, KIND_ONLY, MIN_OPTIONS, OPTION
 from workshop.content.where import Context, Where, each_item, option_where, show, top_where
 from workshop.errors import CheckFunctionError
@@ -73,6 +75,9 @@ def _read_check(ctx: Context, where: Where, item: dict, stage_id: str) -> Check 
     # still checked where the check has them (only the kind's own rules need the kind).
     options, option_wheres = _read_options(ctx, where, item, kind)
     answer = read_answer(where, item, kind, options, option_wheres)
+    longest_right(where, kind, options, answer)
+    follow_up = (read_follow_up(ctx, where, item, kind)
+                 if _uses(item, kind, "follow_up", kinds.PREDICT_THEN_RUN) else None)
     tolerance = _read_tolerance(where, item, kind)
     compute = (_read_function(ctx, where, item, "compute")
                if _uses(item, kind, "compute", kinds.PREDICT_THEN_RUN) else None)
@@ -82,7 +87,7 @@ def _read_check(ctx: Context, where: Where, item: dict, stage_id: str) -> Check 
         return None
     return Check(values["id"], stage_id, kind, values["prompt"], options or (), answer,
                  tolerance, values["unit"], values["hints"], values["explanation"],
-                 values["references"], compute, grader)
+                 values["references"], compute, grader, follow_up)
 
 
 def _uses(item: dict, kind: str | None, name: str, owner: str) -> bool:

@@ -359,8 +359,9 @@ CHECK = Table("a [[check]]", (
     Field("tolerance", CUSTOM),  # numeric kinds only
     Field("compute", CUSTOM),  # predict_then_run only: "module:function"
     Field("grader", CUSTOM),  # hands_on only: "module:function"
+    Field("follow_up", CUSTOM),  # predict_then_run only: follow_up.py
 ), keys=("id", "kind", "prompt", "options", "answer", "tolerance", "unit", "hints",
-         "explanation", "references", "compute", "grader"))
+         "explanation", "references", "compute", "grader", "follow_up"))
 OPTION = Table("a [[check.options]]", (
     Field("key", what="a short key, e.g. seed"),
     Field("text", what="what the learner sees"),
@@ -368,6 +369,7 @@ OPTION = Table("a [[check.options]]", (
 ))
 # Fields only some kinds use (a warning elsewhere), and the fewest options per kind.
 KIND_ONLY = {"tolerance": kinds.NUMERIC_KINDS, "compute": {kinds.PREDICT_THEN_RUN},
-             "grader": {kinds.HANDS_ON}, "options": kinds.OPTION_KINDS}
+             "grader": {kinds.HANDS_ON}, "options": kinds.OPTION_KINDS,
+             "follow_up": {kinds.PREDICT_THEN_RUN}}
 MIN_OPTIONS = {kinds.SINGLE_CHOICE: 2, kinds.MULTIPLE_CHOICE: 2, kinds.ORDERING: 2,
                kinds.HANDS_ON: 1}

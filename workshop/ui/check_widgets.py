@@ -1,19 +1,19 @@
 """One check, drawn for its kind: answer widgets, Submit · Hint · Reveal, feedback.
 
-The feedback comes from ``grade()``; the explanation and references follow a pass or a
-reveal. Grading is pure (``workshop.checks``); this module only collects the answer, records what
-happened in the progress store, and shows the result. Every widget key starts with the
-check id, so two checks on a page never share state.
+Every click is one call to the engine (``workshop.attempts``: ``submit``,
+``submit_follow_up``, ``take_hint``, ``reveal``), which grades, writes to the progress store
+and says what to show; this module collects the answer and draws what comes back. Feedback
+is kept for the next rerun only when the engine saved it; a failed write says "Not saved" at
+once and leaves the answer in place. Options appear in the learner's own order
+(``attempts.option_order``). Every widget key starts with the check id, so two checks on a
+page never share state.
 
-On a stage page each check is a fragment of its own (``render_checks(isolated=True)``): its
-buttons and answer widgets rerun only that check, not the page. The sidebar's page links are
-a keyed fragment too (``sidebar.MARKS_FRAGMENT_KEY``), rerun with the check after a press of
-Submit, Hint or Reveal, so a stage's mark (· ◐ ✓) follows at once.
+On a stage page each check is a fragment of its own (``render_checks(isolated=True)``); the
+sidebar's page links are a keyed fragment rerun with it (``sidebar.MARKS_FRAGMENT_KEY``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -23,14 +23,14 @@ from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from case_study.errors import CaseStudyError
+from workshop import attempts
 from workshop import checks as engine
+from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
+from workshop.ui import check_display as show
 from workshop.ui.last_resort import show_unexpected
 from workshop.ui.sidebar import MARKS_FRAGMENT_KEY, stage_mark
 from workshop.ui.sidebar import NONE as MARK_NONE
-
-PASSED, FAILED, REVEALED, NOT_ATTEMPTED = "passed", "failed", "revealed", "not_attempted"
-FINISHED = frozenset({PASSED, REVEALED})
 
 # What the Submit button says for each kind: predict-then-run and hands-on do more than
 # submit, and the button should say so.
@@ -48,11 +48,6 @@ class Answer:
     missing: str = ""
 
 
-def _value(outcome) -> str:
-    """An Outcome (str enum) or a plain string, as its value."""
-    return str(getattr(outcome, "value", outcome) or "")
-
-
 def _ui_key(check) -> str:
     return f"{check.id}-ui"
 
@@ -61,7 +56,8 @@ def _ui_state(check, progress) -> dict:
     """This check's screen state in this session (plain values, one guarded key).
 
     Starts from the stored progress, so after a refresh the hints already taken are shown
-    again and a passed or revealed check stays finished.
+    again and a passed or revealed check stays finished. ``result`` holds only feedback the
+    store has saved.
     """
     key = _ui_key(check)
     if key not in st.session_state:
@@ -77,63 +73,33 @@ def _ui_state(check, progress) -> dict:
     return st.session_state[key]
 
 
-def _options(check) -> dict[str, object]:
-    return {option.key: option for option in check.options}
-
-
-def _option_text(check, key) -> str:
-    option = _options(check).get(key)
-    return option.text if option is not None else str(key)
-
-
-def _shuffled_keys(check) -> list[str]:
-    # A fixed shuffle per check (not Python's salted hash: the order must not change
-    # between server processes), so an ordering check's list does not give the order away.
-    return sorted(_options(check),
-                  key=lambda key: hashlib.sha256(f"{check.id}|{key}".encode()).hexdigest())
-
-
-def _decimals(check) -> int:
-    tolerance = check.tolerance or 0
-    if tolerance <= 0:
-        return 3
-    # One digit finer than the tolerance: enough to see whether an answer is inside it.
-    return int(min(6, max(1, 1 - math.floor(math.log10(tolerance)))))
-
-
-def _number_label(label: str, check) -> str:
-    return f"{label} ({check.unit})" if getattr(check, "unit", None) else label
-
-
-def _format_number(value, check) -> str:
-    if value is None:
-        return "—"
-    text = f"{float(value):.{_decimals(check)}f}"
-    return f"{text} {check.unit}" if getattr(check, "unit", None) else text
+def _seconds(ui: dict) -> float:
+    """Seconds since the last record on this check; the clock restarts."""
+    now = time.time()
+    seconds, ui["since"] = max(0.0, now - ui["since"]), now
+    return seconds
 
 
 # --- answer widgets, one per kind -------------------------------------------------------
 
-def _single_choice(check, disabled: bool) -> Answer:
-    choice = st.radio("Your answer", list(_options(check)), index=None,
-                      format_func=lambda key: _option_text(check, key),
-                      key=f"{check.id}-answer", disabled=disabled)
+def _radio(check, order, disabled: bool, key: str) -> Answer:
+    choice = st.radio("Your answer", list(order), index=None,
+                      format_func=lambda option: show.option_text(check.options, option),
+                      key=key, disabled=disabled)
     return Answer(choice) if choice is not None else Answer(missing="Choose an answer first.")
 
 
-def _ticked_keys(check, disabled: bool) -> list[str]:
-    return [option.key for option in check.options
-            if st.checkbox(option.text, key=f"{check.id}-option-{option.key}", disabled=disabled)]
-
-
-def _multiple_choice(check, disabled: bool) -> Answer:
-    st.caption("Tick every answer that applies.")
-    return Answer(_ticked_keys(check, disabled))
+def _ticked_keys(check, order, disabled: bool) -> list[str]:
+    return [key for key in order
+            if st.checkbox(show.option_text(check.options, key),
+                           key=f"{check.id}-option-{key}", disabled=disabled)]
 
 
 def _numeric(check, disabled: bool, label: str = "Your answer") -> Answer:
-    number = st.number_input(_number_label(label, check), value=None,
-                             step=10.0 ** -_decimals(check), format=f"%.{_decimals(check)}f",
+    unit = getattr(check, "unit", None)
+    number = st.number_input(f"{label} ({unit})" if unit else label, value=None,
+                             step=10.0 ** -show.decimals(check),
+                             format=f"%.{show.decimals(check)}f",
                              key=f"{check.id}-answer", disabled=disabled)
     if number is None:
         return Answer(missing="Enter a number first.")
@@ -142,13 +108,12 @@ def _numeric(check, disabled: bool, label: str = "Your answer") -> Answer:
     return Answer(float(number))
 
 
-def _ordering(check, disabled: bool) -> Answer:
+def _ordering(check, order, disabled: bool) -> Answer:
     st.caption("Choose one item for each position, first to last.")
-    keys = _shuffled_keys(check)
-    chosen = [st.selectbox(f"Position {position}", keys, index=None,
-                           format_func=lambda key: _option_text(check, key),
+    chosen = [st.selectbox(f"Position {position}", list(order), index=None,
+                           format_func=lambda key: show.option_text(check.options, key),
                            key=f"{check.id}-position-{position}", disabled=disabled)
-              for position in range(1, len(keys) + 1)]
+              for position in range(1, len(order) + 1)]
     if any(key is None for key in chosen):
         return Answer(missing="Choose an item for every position.")
     if len(set(chosen)) != len(chosen):
@@ -156,24 +121,21 @@ def _ordering(check, disabled: bool) -> Answer:
     return Answer(chosen)
 
 
-def _hands_on(check, disabled: bool) -> Answer:
-    # The prompt (from the lesson) says what the switches do; one checkbox per practice.
-    return Answer(_ticked_keys(check, disabled))
-
-
-def _collect(check, kind: str, disabled: bool, ui: dict) -> Answer:
+def _collect(check, kind: str, disabled: bool, order) -> Answer:
     if kind == "single_choice":
-        return _single_choice(check, disabled)
+        return _radio(check, order, disabled, f"{check.id}-answer")
     if kind == "multiple_choice":
-        return _multiple_choice(check, disabled)
+        st.caption("Tick every answer that applies.")
+        return Answer(_ticked_keys(check, order, disabled))
     if kind == "numeric":
         return _numeric(check, disabled)
     if kind == "predict_then_run":
         return _numeric(check, disabled, label="Your prediction")
     if kind == "ordering":
-        return _ordering(check, disabled)
+        return _ordering(check, order, disabled)
     if kind == "hands_on":
-        return _hands_on(check, disabled)
+        # The prompt (from the lesson) says what the switches do; one checkbox per practice.
+        return Answer(_ticked_keys(check, order, disabled))
     st.error(f"This check has a kind the app cannot draw: {kind!r}. Run "
              "`python -m workshop validate` to see which kinds the lessons may use.")
     return Answer(missing="This check cannot be answered here.")
@@ -201,26 +163,30 @@ def _run_computation(check) -> float | None:
     return None
 
 
-def _grade(check, kind: str, answer: Answer, ui: dict):
-    """Grade an answer, running the computation or the hands-on grader where the kind needs it.
+def _engine_submit(check, kind: str, answer: Answer, ui: dict, store, code: str):
+    """One Submit through the engine, with the computation or the runs shown as they go.
 
     Returns:
-        The Result, or None when nothing could be graded.
+        The engine's ``Attempt``, or None when nothing could be graded (already shown).
     """
     try:
         if kind == "predict_then_run":
             actual = _run_computation(check)
             if actual is None:
                 return None
-            ui["prediction"], ui["actual"] = answer.value, actual
-            return engine.grade(check, answer.value, actual=actual)
+            attempt = attempts.submit(store, code, check, answer.value, actual=actual,
+                                      seconds=_seconds(ui))
+            if attempt.saved:
+                ui["prediction"], ui["actual"] = answer.value, actual
+            return attempt
         if kind == "hands_on":
             with st.status("Training twice, each in a fresh Python process…",
                            expanded=True) as status:
-                result = engine.run_hands_on(check, answer.value)
+                attempt = attempts.submit(store, code, check, answer.value,
+                                          seconds=_seconds(ui))
                 status.update(label="Both runs finished", state="complete")
-            return result
-        return engine.grade(check, answer.value)
+            return attempt
+        return attempts.submit(store, code, check, answer.value, seconds=_seconds(ui))
     except (CaseStudyError, WorkshopError) as error:
         st.error(f"This check could not be graded. {error}")
     except Exception as error:  # the last resort: nothing is recorded, the page still draws
@@ -228,118 +194,24 @@ def _grade(check, kind: str, answer: Answer, ui: dict):
     return None
 
 
-def _record_result(check, result, ui: dict, store, code: str) -> None:
-    outcome = _value(result.outcome)
-    ui["result"] = {
-        "outcome": outcome,
-        "feedback": str(result.feedback or ""),
-        "details": dict(result.details or {}),
-    }
-    now = time.time()
-    store.record_attempt(code, check.stage_id, check.id, result.outcome,
-                         seconds=max(0.0, now - ui["since"]))
-    ui["since"] = now
+def _shown_attempt(attempt, ui: dict) -> bool:
+    """Keep a saved attempt's feedback for the redraw; say at once why one was not saved.
 
-
-# --- showing -----------------------------------------------------------------------
-
-def _status_line(outcome: str, attempts: int, hints: int) -> str:
-    if outcome == PASSED:
-        head = "✓ Passed"
-    elif outcome == REVEALED:
-        head = "Answer revealed"
-    elif attempts:
-        head = "Not passed yet"
-    else:
-        return ""
-    return f"{head} · attempts: {attempts} · hints used: {hints}"
-
-
-def _show_feedback(result: dict | None) -> None:
-    if not result:
-        return
-    feedback = result["feedback"] or ""
-    if result["outcome"] == PASSED:
-        st.success(f"Right. {feedback}".strip())
-    elif result["outcome"] == FAILED:
-        st.warning(f"Not quite. {feedback}".strip())
-    elif feedback:
-        st.info(feedback)
-
-
-def _plain(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_plain(item) for item in value) or "none"
-    return str(value)
-
-
-def _show_details(details: dict) -> None:
-    """A hands-on grader's details: plain values as lines, lists of records as tables.
-
-    A list of records (e.g. one per fresh process, with its hashes) becomes a table, so both
-    hashes sit one above the other.
+    Returns:
+        True when the store changed.
     """
-    if not details:
-        return
-    lines, tables = [], []
-    for name, value in details.items():
-        label = str(name).replace("_", " ")
-        if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
-            tables.append((label, value))
-        elif isinstance(value, dict):
-            lines.extend(f"{label} · {str(key).replace('_', ' ')}: {_plain(item)}"
-                         for key, item in value.items())
-        else:
-            lines.append(f"{label}: {_plain(value)}")
-    for label, records in tables:
-        st.caption(label.capitalize())
-        st.dataframe([{str(key).replace("_", " "): _plain(item) for key, item in record.items()}
-                      for record in records], hide_index=True, width="stretch")
-    if lines:
-        # st.code: monospace and never interpreted as Markdown.
-        st.code("\n".join(lines), language=None)
-
-
-def _show_prediction(check, ui: dict) -> None:
-    if ui["prediction"] is None and ui["actual"] is None:
-        return
-    left, right = st.columns(2)
-    left.metric("Your prediction", _format_number(ui["prediction"], check))
-    right.metric("Computed now", _format_number(ui["actual"], check))
-
-
-def _reference_answer(check, kind: str, ui: dict) -> str:
-    answer = check.answer
-    if kind == "single_choice":
-        return f"**Answer:** {_option_text(check, answer)}"
-    if kind in ("multiple_choice", "hands_on"):
-        keys = list(answer or [])
-        label = "Turn on" if kind == "hands_on" else "Answer"
-        return f"**{label}:**\n\n" + "\n".join(f"- {_option_text(check, key)}" for key in keys)
-    if kind == "ordering":
-        return "**Order:**\n\n" + "\n".join(
-            f"{position}. {_option_text(check, key)}"
-            for position, key in enumerate(answer or [], 1))
-    if kind == "predict_then_run":
-        return f"**Computed now:** {_format_number(ui['actual'], check)}"
-    if kind == "numeric":
-        tolerance = f" (within ± {check.tolerance:g})" if check.tolerance else ""
-        return f"**Answer:** {_format_number(answer, check)}{tolerance}"
-    return f"**Answer:** {answer}"
-
-
-def _show_explanation(check, kind: str, ui: dict, revealed: bool, cite) -> None:
-    with st.container(border=True):
-        if revealed:
-            st.markdown(_reference_answer(check, kind, ui))
-        st.markdown(check.explanation)
-        if check.references:
-            st.caption("References")
-            st.markdown("\n".join(f"- {cite(reference)}" for reference in check.references))
+    if attempt is None:
+        return False
+    if attempt.status is attempts.Status.NOT_SAVED:
+        st.error(attempt.feedback)
+        return False
+    if not attempt.saved:
+        # Not an answer yet (nothing chosen, an item twice): say so, count nothing.
+        st.info(attempt.feedback)
+        return False
+    ui["result"] = {"outcome": str(attempt.outcome), "feedback": str(attempt.feedback or ""),
+                    "details": dict(attempt.details or {})}
+    return True
 
 
 # --- reruns: the check alone, or the page -------------------------------------------------
@@ -391,7 +263,7 @@ def _mark_may_change(isolation: Isolation) -> bool:
     if mark == MARK_NONE:
         return True
     open_checks = [check_id for check_id in isolation.stage_check_ids
-                   if _value(getattr(progress.get(check_id), "outcome", "")) not in FINISHED]
+                   if not Outcome.of(progress.get(check_id)).finished]
     return open_checks == [isolation.check_id]
 
 
@@ -431,34 +303,37 @@ def _redraw() -> None:
 class _Shown:
     """What a check's stored progress says, as the buttons and the status line need it."""
 
-    stored: str
+    outcome: Outcome
     attempts: int
     hints_used: int
 
     @property
     def finished(self) -> bool:
-        return self.stored in FINISHED
+        return self.outcome.finished
 
 
 def _shown(progress) -> _Shown:
-    if progress is None:
-        return _Shown("", 0, 0)
-    return _Shown(_value(getattr(progress, "outcome", "")),
-                  int(getattr(progress, "attempts", 0) or 0),
+    return _Shown(Outcome.of(progress), int(getattr(progress, "attempts", 0) or 0),
                   int(getattr(progress, "hints_used", 0) or 0))
 
 
-def _draw_buttons(check, kind: str, ui: dict, locked: bool, finished: bool,
+def _draw_buttons(check, kind: str, ui: dict, locked: bool, shown: _Shown,
                   isolation: Isolation | None) -> tuple[bool, bool, bool]:
-    """Submit · Hint · Reveal in a row; returns which was pressed."""
+    """Submit · Hint · Reveal in a row; returns which was pressed.
+
+    Hint stops at the last hint and once the check is finished (a hint after a pass would
+    teach nothing and count against the learner).
+    """
     hints = len(check.hints)
     extra = ({"on_click": _rerun_with_sidebar, "args": (isolation,)} if isolation else {})
     buttons = st.container(horizontal=True)
     submit = buttons.button(SUBMIT_LABELS.get(kind, "Submit"), key=f"{check.id}-submit",
                             disabled=locked, type="primary", **extra)
     hint = buttons.button(f"Hint ({min(ui['hints_shown'], hints)}/{hints})",
-                          key=f"{check.id}-hint", disabled=ui["hints_shown"] >= hints, **extra)
-    reveal = buttons.button("Reveal", key=f"{check.id}-reveal", disabled=finished, **extra)
+                          key=f"{check.id}-hint",
+                          disabled=shown.finished or ui["hints_shown"] >= hints, **extra)
+    reveal = buttons.button("Reveal", key=f"{check.id}-reveal", disabled=shown.finished,
+                            **extra)
     return submit, hint, reveal
 
 
@@ -478,12 +353,13 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
         isolation: set when the check is drawn in a fragment of its own; its buttons
             then rerun it, with the sidebar's marks when the stage's mark may change.
     """
-    kind = _value(check.kind)
+    kind = str(check.kind)
     ui = _ui_state(check, progress)
     shown = _shown(progress)
+    order = attempts.option_order(check, code)
 
     st.markdown(f"##### Check {index} of {total}")
-    status = _status_line(shown.stored, shown.attempts, shown.hints_used)
+    status = show.status_line(shown.outcome, shown.attempts, shown.hints_used)
     if status:
         st.caption(status)
     st.markdown(check.prompt)
@@ -496,66 +372,85 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
         ui["actual"] = _run_computation(check)
 
     locked = shown.finished or committed
-    answer = _collect(check, kind, locked, ui)
-    submit, hint, reveal = _draw_buttons(check, kind, ui, locked, shown.finished, isolation)
-    if _handle_presses(check, kind, answer, ui, store, code,
+    answer = _collect(check, kind, locked, order)
+    submit, hint, reveal = _draw_buttons(check, kind, ui, locked, shown, isolation)
+    if _handle_presses(check, kind, answer, ui, (store, code, progress),
                        pressed=(submit and not locked, hint, reveal and not shown.finished)):
         # Draw again so the buttons, the status line (and the sidebar marks) agree with
         # the store.
         _redraw()
-    _show_after_buttons(check, kind, ui, shown.stored, cite)
+    _show_after_buttons(check, kind, ui, shown.outcome, (order, cite))
+    if attempts.follow_up_open(check, progress):
+        _follow_up(check, ui, store, code)
 
 
-def _handle_presses(check, kind: str, answer, ui: dict, store, code: str,
+def _handle_presses(check, kind: str, answer, ui: dict, where: tuple,
                     pressed: tuple[bool, bool, bool]) -> bool:
-    """Act on Submit, Hint or Reveal (each only when it may be pressed).
+    """Act on Submit, Hint or Reveal (each only when it may be pressed), through the engine.
 
     Returns:
         True when the store changed.
     """
+    store, code, progress = where
     submit, hint, reveal = pressed
     changed = False
     if submit:
-        changed = _submit(check, kind, answer, ui, store, code)
-    if hint and ui["hints_shown"] < len(check.hints):
-        store.record_hint(code, check.stage_id, check.id)
-        ui["hints_shown"] += 1
-        changed = True
+        if answer.missing:
+            st.info(answer.missing)
+        else:
+            changed = _shown_attempt(_engine_submit(check, kind, answer, ui, store, code), ui)
+    if hint:
+        taken = attempts.take_hint(store, code, check, ui["hints_shown"], progress)
+        if taken.status is attempts.Status.NOT_SAVED:
+            st.error(taken.message)
+        elif taken.status is attempts.Status.SAVED:
+            ui["hints_shown"], changed = taken.shown, True
     if reveal:
         if kind == "predict_then_run" and ui["actual"] is None:
             ui["actual"] = _run_computation(check)
-        store.record_reveal(code, check.stage_id, check.id)
-        changed = True
+        revealed = attempts.reveal(store, code, check)
+        if revealed.saved:
+            changed = True
+        else:
+            st.error(revealed.feedback)
     return changed
 
 
-def _submit(check, kind: str, answer, ui: dict, store, code: str) -> bool:
-    """Grade a submitted answer and record it; True when the store changed."""
-    if answer.missing:
-        st.info(answer.missing)
-        return False
-    result = _grade(check, kind, answer, ui)
-    if result is None:
-        return False
-    if (result.details or {}).get("invalid_answer"):
-        # Not an answer yet (nothing chosen, an item twice): say so, count nothing.
-        st.info(result.feedback)
-        return False
-    _record_result(check, result, ui, store, code)
-    return True
+def _follow_up(check, ui: dict, store, code: str) -> None:
+    """After a missed prediction: how far off it was, and a question that can still pass it."""
+    follow_up = engine.follow_up_check(check)
+    with st.container(border=True):
+        gap = show.gap_line(check, ui["prediction"], ui["actual"])
+        st.markdown("**Your prediction missed — this is not a dead end.** "
+                    + (gap + " " if gap else "")
+                    + "Show that you see why, and the check is passed.")
+        st.markdown(follow_up.prompt)
+        answer = _radio(follow_up, attempts.option_order(follow_up, code), False,
+                        f"{check.id}-follow-up-answer")
+        if not st.button("Submit my answer", key=f"{check.id}-follow-up-submit"):
+            return
+        if answer.missing:
+            st.info(answer.missing)
+            return
+        attempt = attempts.submit_follow_up(store, code, check, answer.value,
+                                            seconds=_seconds(ui))
+        if _shown_attempt(attempt, ui):
+            _redraw()
 
 
-def _show_after_buttons(check, kind: str, ui: dict, stored: str, cite) -> None:
+def _show_after_buttons(check, kind: str, ui: dict, outcome: Outcome, shown: tuple) -> None:
     """The hints shown so far, the prediction, the feedback and, once finished, the explanation."""
+    order, cite = shown
     for number, text in enumerate(list(check.hints)[: ui["hints_shown"]], 1):
         st.info(f"Hint {number}: {text}")
     if kind == "predict_then_run":
-        _show_prediction(check, ui)
-    _show_feedback(ui["result"])
+        show.show_prediction(check, ui["prediction"], ui["actual"])
+    show.show_feedback(ui["result"])
     if ui["result"] and kind == "hands_on":
-        _show_details(ui["result"]["details"])
-    if stored in FINISHED:
-        _show_explanation(check, kind, ui, revealed=stored == REVEALED, cite=cite)
+        show.show_details(ui["result"]["details"])
+    if outcome.finished:
+        show.show_explanation(check, order=order, actual=ui["actual"],
+                              revealed=outcome is Outcome.REVEALED, cite=cite)
 
 
 def _isolated_check(check, stage_check_ids: tuple[str, ...], *, index: int, total: int, store,
