@@ -17,11 +17,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from workshop.check_model import Outcome
 from workshop.progress import (
     ATTEMPT_FAILED,
     ATTEMPT_PASSED,
-    PASSED,
-    REVEALED,
     CheckProgress,
     Event,
     Learner,
@@ -193,7 +192,7 @@ def active_learners(learners: Iterable[Learner], now: datetime,
 
 def _done(progress: Iterable[CheckProgress]) -> set[tuple[str, str]]:
     return {(row.learner_code, row.check_id) for row in progress
-            if row.outcome in (PASSED, REVEALED)}
+            if Outcome.of(row.outcome).finished}
 
 
 def stage_completion(learners: Iterable[Learner], progress: Iterable[CheckProgress],
@@ -244,14 +243,15 @@ def check_figures(progress: Iterable[CheckProgress],
         for check_id in check_ids:
             rows = by_check.get(check_id, [])
             attempted = [row for row in rows if row.attempts > 0]
-            passed = sum(1 for row in attempted if row.outcome == PASSED)
+            passed = sum(1 for row in attempted if Outcome.of(row.outcome) is Outcome.PASSED)
             figures.append(CheckFigures(
                 stage_id=stage_id,
                 check_id=check_id,
                 learners_seen=len(rows),
                 learners_attempted=len(attempted),
                 learners_passed=passed,
-                learners_revealed=sum(1 for row in rows if row.outcome == REVEALED),
+                learners_revealed=sum(1 for row in rows
+                                      if Outcome.of(row.outcome) is Outcome.REVEALED),
                 pass_rate=passed / len(attempted) if attempted else None,
                 median_attempts=(float(statistics.median(row.attempts for row in attempted))
                                  if attempted else None),
@@ -285,7 +285,8 @@ def stuck_learners(learners: Iterable[Learner], progress: Iterable[CheckProgress
         ``StuckLearner`` rows, most failures first.
     """
     names = labels(learners)
-    passed = {(row.learner_code, row.check_id) for row in progress if row.outcome == PASSED}
+    passed = {(row.learner_code, row.check_id) for row in progress
+              if Outcome.of(row.outcome) is Outcome.PASSED}
     failures: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for event in events:
         key = (event.learner_code, event.check_id)

@@ -104,3 +104,30 @@ def test_ticks_survive_leaving_the_wrap_up_page_and_coming_back():
     open_page(at, "welcome")
     open_page(at, "wrap-up")
     assert {key for key, value in _ticks(at).items() if value} == ticked
+
+
+def test_the_results_chart_gives_every_stage_a_readable_row_and_whole_labels():
+    """One row of ROW_HEIGHT px per stage (not squashed), no stage label dropped or cut."""
+    frame = wrap_up.results_frame(COURSE, {})
+    spec = wrap_up.outcome_chart(frame).to_dict()
+    stages = list(dict.fromkeys(frame["Stage"]))
+    assert spec["height"] == wrap_up.ROW_HEIGHT * len(stages) + wrap_up.CHART_MARGIN
+    y_axis = spec["encoding"]["y"]["axis"]
+    assert y_axis["labelOverlap"] is False
+    assert y_axis["labelLimit"] >= max(len(stage) for stage in stages) * 7
+    assert set(frame["Outcome"]) == {"not attempted"}
+
+
+def test_the_sidebar_marks_the_wrap_up_done_only_when_every_check_is_finished():
+    """No "Wrap-up ·" once everything is done: the check-less wrap-up shows ✓ then, and no
+    mark before."""
+    from types import SimpleNamespace
+
+    from workshop.ui.sidebar import DONE, wrap_up_mark
+
+    every = [check.id for check in COURSE.checks]
+    assert wrap_up_mark(COURSE, {}) == ""
+    done = {check_id: SimpleNamespace(outcome="passed") for check_id in every}
+    assert wrap_up_mark(COURSE, done) == DONE
+    done[every[0]] = SimpleNamespace(outcome="failed")
+    assert wrap_up_mark(COURSE, done) == ""

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from workshop.check_model import Outcome
 from workshop.ui import session
 from workshop.ui.pages import (  # noqa: F401 — re-exported for callers of sidebar.*
     INSTRUCTOR_ID,
@@ -22,7 +23,6 @@ from workshop.ui.pages import (  # noqa: F401 — re-exported for callers of sid
 )
 
 DONE, SOME, NONE = "✓", "◐", "·"
-FINISHED_OUTCOMES = frozenset({"passed", "revealed"})
 
 
 def stage_mark(check_ids, progress: Mapping) -> str:
@@ -34,19 +34,25 @@ def stage_mark(check_ids, progress: Mapping) -> str:
     ids = list(check_ids)
     if not ids:
         return NONE
-    outcomes = [_outcome(progress.get(check_id)) for check_id in ids]
-    finished = sum(outcome in FINISHED_OUTCOMES for outcome in outcomes)
+    outcomes = [Outcome.of(progress.get(check_id)) for check_id in ids]
+    finished = sum(outcome.finished for outcome in outcomes)
     if finished == len(ids):
         return DONE
-    touched = any(outcome not in ("", "not_attempted") for outcome in outcomes)
+    touched = any(outcome is not Outcome.NOT_ATTEMPTED for outcome in outcomes)
     return SOME if finished or touched else NONE
 
 
-def _outcome(record) -> str:
-    if record is None:
-        return ""
-    outcome = getattr(record, "outcome", "")
-    return str(getattr(outcome, "value", outcome))
+def wrap_up_mark(course, progress: Mapping) -> str:
+    """The wrap-up's mark in the sidebar.
+
+    Its own checks' mark when it has checks; without any, ✓ once every check of the course
+    is finished and no mark before (a bare "·" there would read as work left undone).
+    """
+    wrap_up = wrap_up_stage(course)
+    if wrap_up is not None and wrap_up.checks:
+        return stage_mark([check.id for check in wrap_up.checks], progress)
+    every = [check.id for stage in course.stages for check in stage.checks]
+    return DONE if every and stage_mark(every, progress) == DONE else ""
 
 
 # The page links are a fragment of their own, keyed so that a check can rerun them with
@@ -72,8 +78,7 @@ def render_page_links(course, pages: Mapping[str, st.Page], code: str) -> None:
         # "3 Model ✓", as in the design sketch; the em space keeps the mark apart.
         st.page_link(pages[stage.id], label=f"{stage.number} {stage.nav_title}\u2003{mark}",
                      query_params=keep)
-    wrap_up = wrap_up_stage(course)
-    wrap_mark = stage_mark([check.id for check in wrap_up.checks], progress) if wrap_up else ""
+    wrap_mark = wrap_up_mark(course, progress)
     st.page_link(pages[WRAP_UP_ID], label=f"Wrap-up\u2003{wrap_mark}".rstrip(),
                  query_params=keep)
     if INSTRUCTOR_ID in pages:

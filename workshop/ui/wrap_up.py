@@ -15,18 +15,17 @@ import streamlit as st
 
 from case_study.errors import CaseStudyError
 from workshop import audit_import, policy
+from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
 from workshop.ui import check_widgets, lesson_view, pages, session, take_home
 
-OUTCOME_LABELS = {
-    "passed": "passed",
-    "revealed": "revealed",
-    "failed": "not passed yet",
-    "not_attempted": "not attempted",
-}
+OUTCOME_LABELS = {outcome.value: outcome.label for outcome in Outcome}
 # One colour per outcome, fixed, so the legend means the same on every visit.
-OUTCOME_COLOURS = {"passed": "#2e7d32", "revealed": "#f9a825",
-                   "not passed yet": "#c62828", "not attempted": "#9e9e9e"}
+OUTCOME_COLOURS = {Outcome.PASSED.label: "#2e7d32", Outcome.REVEALED.label: "#f9a825",
+                   Outcome.FAILED.label: "#c62828", Outcome.NOT_ATTEMPTED.label: "#9e9e9e"}
+# Pixels per stage row of the results chart, and room for the axis and the legend: rows
+# tall enough to read, and labels that are never cut off.
+ROW_HEIGHT, CHART_MARGIN, LABEL_LIMIT = 36, 70, 320
 RESULT_COLUMNS = ["Stage", "Check", "Question", "Outcome", "Attempts", "Hints", "Seconds"]
 
 # The learner's policy ticks, {policy key: ticked}: the one source of truth for the
@@ -61,12 +60,12 @@ def results_frame(course, progress) -> pd.DataFrame:
     for stage in course.stages:
         for check in stage.checks:
             record = progress.get(check.id)
-            outcome = str(getattr(record, "outcome", "") or "not_attempted")
+            outcome = Outcome.of(record)
             rows.append({
                 "Stage": f"{stage.number} · {stage.nav_title}",
                 "Check": check.id,
                 "Question": _first_line(check.prompt),
-                "Outcome": OUTCOME_LABELS.get(outcome, outcome),
+                "Outcome": outcome.label,
                 "Attempts": int(getattr(record, "attempts", 0) or 0),
                 "Hints": int(getattr(record, "hints_used", 0) or 0),
                 "Seconds": round(float(getattr(record, "seconds", 0.0) or 0.0)),
@@ -75,23 +74,29 @@ def results_frame(course, progress) -> pd.DataFrame:
 
 
 def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Checks per stage, stacked by outcome."""
+    """Checks per stage, stacked by outcome: one readable row per stage, every label whole."""
     stage_order = list(dict.fromkeys(frame["Stage"]))
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(size=ROW_HEIGHT - 12)
         .encode(
-            y=alt.Y("Stage:N", sort=stage_order, title=None),
-            x=alt.X("count():Q", title="checks", axis=alt.Axis(tickMinStep=1, format="d")),
+            # Every stage labelled (no label dropped for overlap), none cut short.
+            y=alt.Y("Stage:N", sort=stage_order, title=None,
+                    scale=alt.Scale(domain=stage_order),
+                    axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False,
+                                  labelPadding=6)),
+            x=alt.X("count():Q", title="checks",
+                    axis=alt.Axis(tickMinStep=1, format="d", titlePadding=8)),
             color=alt.Color("Outcome:N",
                             scale=alt.Scale(domain=list(OUTCOME_COLOURS),
                                             range=list(OUTCOME_COLOURS.values())),
                             legend=alt.Legend(orient="bottom", title=None)),
             tooltip=[alt.Tooltip("Stage"), alt.Tooltip("Outcome"), alt.Tooltip("count()")],
         )
-        # A fixed height (28 px a stage): a discrete "step" height makes Vega drop
+        # A fixed height (ROW_HEIGHT a stage): a discrete "step" height makes Vega drop
         # Streamlit's fit-to-width and warn in the browser console.
-        .properties(height=28 * len(stage_order) + 40)
+        .properties(height=ROW_HEIGHT * len(stage_order) + CHART_MARGIN,
+                    padding={"left": 8, "right": 16, "top": 8, "bottom": 8})
     )
 
 
@@ -103,8 +108,8 @@ def render_results(course, code: str) -> None:
     if frame.empty:
         st.info("This course has no checks.")
         return
-    done = int(frame["Outcome"].isin(["passed", "revealed"]).sum())
-    passed = int((frame["Outcome"] == "passed").sum())
+    done = int(frame["Outcome"].isin([Outcome.PASSED.label, Outcome.REVEALED.label]).sum())
+    passed = int((frame["Outcome"] == Outcome.PASSED.label).sum())
     first, second, third = st.columns(3)
     first.metric("Checks passed", f"{passed} of {len(frame)}")
     second.metric("Passed or revealed", f"{done} of {len(frame)}")
