@@ -16,7 +16,7 @@ COLUMNS: tuple[str, ...] = (
     "credit_amount",            # 5  numerical (DM)
     "savings",                  # 6  qualitative
     "employment_since",         # 7  qualitative
-    "installment_rate",         # 8  numerical, % of disposable income
+    "installment_rate",         # 8  ordinal code 1-4 (german.doc calls it a percentage)
     "personal_status_sex",      # 9  qualitative
     "other_debtors",            # 10 qualitative
     "residence_since",          # 11 numerical
@@ -26,7 +26,7 @@ COLUMNS: tuple[str, ...] = (
     "housing",                  # 15 qualitative
     "existing_credits",         # 16 numerical
     "job",                      # 17 qualitative
-    "dependents",               # 18 numerical
+    "dependents",               # 18 numerical (people liable to provide maintenance)
     "telephone",                # 19 qualitative
     "foreign_worker",           # 20 qualitative
     "class",                    # 1 = good, 2 = bad
@@ -141,4 +141,22 @@ ATTRIBUTE_9_CAVEAT = (
     "Grömping (2019, Beuth University report 4/2019, quoted by the UCI repository) the "
     "Statlog coding 'suffers from severe errors' and sex cannot be recovered from it. "
     "A breakdown by sex from this data is not trustworthy."
+)
+
+# Prevalence: the rows are a stratified sample, not the bank's population (UCI page for South
+# German Credit, REFERENCES.md): 300 bad and 700 good credits, the bank granted all of them, and
+# bad credits were heavily oversampled against an actual share of around 5%.
+SAMPLE_PREVALENCE_NOTE = (
+    "The 1,000 rows are a stratified sample of credits the bank granted in 1973-75 (300 bad, "
+    "700 good; UCI page for South German Credit): bad credits are heavily oversampled (the "
+    "actual share was around 5%) and declined applicants are not in the data."
+)
+
+# Reported, not verified against a source the project holds: keep the wording "reported".
+CODING_DIRECTION_CAVEAT = (
+    "As reported for Grömping's corrected South German Credit data (Grömping 2019, report "
+    "4/2019), 'foreign_worker' (attribute 20) and the number of people liable to provide "
+    "maintenance (attribute 18, 'dependents') are coded opposite to the UCI file's german.doc; "
+    "we could not verify this, so the labels here follow german.doc and a breakdown by either "
+    "column may have its groups the wrong way round."
 )

@@ -182,7 +182,10 @@ def group_metrics(
             row["interval_width"] = round(width, 6) if mask.sum() else float("nan")
             row["too_small"] = bool(reasons)
             row["reason"] = "; ".join(reasons)
-            row["note"] = codes.ATTRIBUTE_9_CAVEAT if factor == "personal_status_sex" else ""
+            row["note"] = {
+                "personal_status_sex": codes.ATTRIBUTE_9_CAVEAT,
+                "foreign_worker": codes.CODING_DIRECTION_CAVEAT,
+            }.get(factor, "")
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -249,6 +252,8 @@ def model_card(
 
     caveats = [
         codes.ATTRIBUTE_9_CAVEAT,
+        codes.CODING_DIRECTION_CAVEAT,
+        codes.SAMPLE_PREVALENCE_NOTE,
         "Groups too small to trust (do not quote their metrics alone): "
         + ("; ".join(too_small) if too_small else "none")
         + ".",
@@ -273,7 +278,10 @@ def model_card(
         ),
         "factors": (
             "Metrics are broken down by age band (" + ", ".join(_group_levels("age_band")) + "), "
-            "foreign_worker and personal_status_sex (attribute 9). " + codes.ATTRIBUTE_9_CAVEAT
+            "foreign_worker and personal_status_sex (attribute 9). "
+            + codes.ATTRIBUTE_9_CAVEAT
+            + " "
+            + codes.CODING_DIRECTION_CAVEAT
         ),
         "metrics": (
             f"ROC AUC; accuracy at P(bad) > 0.5; decline rate and expected cost per applicant when "
@@ -288,9 +296,10 @@ def model_card(
             f"split with seed {seed_text}, never used for fitting."
         ),
         "training_data": (
-            f"Statlog German Credit (Hofmann 1994, UCI id 144): {run.n_train} applicants; "
+            f"Statlog German Credit (Hofmann 1994, UCI id 144): {run.n_train} granted credits; "
             f"data SHA-256 {data_sha}, verified against data/manifest.json on every load. "
-            "See the datasheet in data/README.md."
+            + codes.SAMPLE_PREVALENCE_NOTE
+            + " See the datasheet in data/README.md."
         ),
         "quantitative_analyses": (
             f"Overall on {run.n_test} hold-out applicants: ROC AUC {run.metrics['roc_auc']:.3f}, "
@@ -354,4 +363,6 @@ def render_model_card_markdown(card: ModelCard) -> str:
                 lines += [f"### By {factor}", "", _markdown_table(table), ""]
                 if factor == "personal_status_sex":
                     lines += [f"> {codes.ATTRIBUTE_9_CAVEAT}", ""]
+                if factor == "foreign_worker":
+                    lines += [f"> {codes.CODING_DIRECTION_CAVEAT}", ""]
     return "\n".join(lines)

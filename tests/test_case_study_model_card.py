@@ -1,4 +1,4 @@
-"""The model card: group metrics with seeded bootstrap intervals, small groups flagged, nine sections."""
+"""The model card: group metrics with seeded intervals, small groups flagged, nine sections."""
 
 from __future__ import annotations
 
@@ -81,3 +81,17 @@ def test_card_has_mitchells_nine_sections_in_markdown(card):
     for title in model_card.SECTION_TITLES.values():
         assert f"## {title}" in markdown
     assert "### By foreign_worker" in markdown
+
+
+def test_foreign_worker_coding_caveat_and_sampling_note_travel_with_the_card(card, frame):
+    """The reported coding-direction caveat sits on every foreign_worker row, in the caveats
+    and in the Markdown; the card says the data are a prevalence-shifted sample of granted
+    credits; and the decoded data really has 'yes' as the large group (963 of 1,000)."""
+    assert codes.CODING_DIRECTION_CAVEAT in card.caveats
+    assert codes.SAMPLE_PREVALENCE_NOTE in card.caveats
+    rows = card.groups[card.groups["factor"] == "foreign_worker"]
+    assert (rows["note"] == codes.CODING_DIRECTION_CAVEAT).all()
+    markdown = model_card.render_model_card_markdown(card)
+    assert codes.CODING_DIRECTION_CAVEAT in markdown
+    assert "granted credits" in card.sections["training_data"]
+    assert frame["foreign_worker"].value_counts().to_dict() == {"yes": 963, "no": 37}

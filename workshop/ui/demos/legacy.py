@@ -356,6 +356,7 @@ def _model_card_section(card: s4.ModelCard) -> None:
     )
     st.vega_lite_chart(spec=_card_chart_spec(card.seed, card.n_boot))
     st.warning(codes.ATTRIBUTE_9_CAVEAT)
+    st.warning(codes.CODING_DIRECTION_CAVEAT)
     if card.too_small:
         st.markdown(
             "**Too small to trust — do not quote alone:**\n"
