@@ -151,6 +151,7 @@ _FOCUS_AND_HEADINGS = f"""
 }}
 /* Code listings wrap instead of scrolling: a scrolling <pre> cannot take keyboard focus
    (axe: scrollable-region-focusable), and wrapped code reads on a phone and a projector. */
+[data-testid="stCode"] pre {{ overflow: visible !important; }}
 [data-testid="stCode"] pre code {{
   white-space: pre-wrap !important; overflow-wrap: anywhere;
 }}
