@@ -98,3 +98,30 @@ def test_check_plan_lists_the_team_plans_gaps_on_demand():
         assert f"**{field}**" in shown
     at.run()  # and they stay listed on later runs
     assert "**success_threshold**" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_prevalence_table_shows_the_case_studys_own_figures_at_the_documented_share():
+    """The Stage 1 demo recomputes baseline, cut-off and expected cost at ~5% bad, and the
+    figures on screen are prevalence.prevalence_table's own."""
+    from case_study import prevalence
+    from case_study.pipelines import DEFAULT_SEED
+
+    at = _new_demo()
+    assert not at.exception
+    table = prevalence.prevalence_table(DEFAULT_SEED)
+    documented = table[table["prevalence"] == prevalence.DOCUMENTED_PREVALENCE].iloc[0]
+    shown = at.table[-1].value
+    column = shown[f"{prevalence.DOCUMENTED_PREVALENCE:.0%} bad"].tolist()
+    assert column[0] == f"approve everyone: {documented.baseline_cost:.3f}"
+    assert column[1] == f"{documented.cutoff_on_model_p_bad:.3f}"
+    assert f"cost {documented.expected_cost:.3f}" in column[2]
+    assert f"cost {documented.as_trained_expected_cost:.3f}" in column[3]
+
+
+def test_the_cost_threshold_is_drawn_without_an_up_arrow():
+    """The holdout's expected cost is met against a ceiling: no arrow beside it."""
+    at = _new_demo()
+    at.button(key="design-open-holdout").click().run()
+    metric = next(m for m in at.metric if m.label.startswith("Locked holdout"))
+    assert "ceiling" in metric.proto.delta and "lower is better" in metric.proto.delta
+    assert metric.proto.direction == metric.proto.MetricDirection.NONE
