@@ -244,3 +244,37 @@ def test_the_welcome_text_loads_with_the_course_and_cites_its_figures(course):
     assert uncited_figures(welcome.body) == []
     cited = citations(welcome.body)
     assert cited and set(cited) <= set(course.sources)
+
+
+# --- fair options, and no dead end after a missed prediction ------------------------------
+
+@pytest.mark.parametrize("check_id", ids_of("predict_then_run"))
+def test_every_prediction_has_a_follow_up_whose_answer_passes_and_others_fail(course, check_id):
+    """A missed prediction is never a dead end: a follow-up question can still pass the check;
+    its right option passes, each other fails with its own feedback, which never quotes it."""
+    check = course.check(check_id)
+    assert check.follow_up is not None, "add a [check.follow_up] (lessons/README.md)"
+    question = checks.follow_up_check(check)
+    assert grade(question, question.answer).passed
+    right = question.option(question.answer).text
+    for option in question.options:
+        if option.key != question.answer:
+            result = grade(question, option.key)
+            assert result.outcome is Outcome.FAILED and result.feedback == option.feedback
+            assert right not in result.feedback
+
+
+def test_right_answers_are_first_in_no_more_checks_than_chance(course):
+    """Across the course's files the right single-choice answer is option 1 no more often than
+    chance would put it there, and no choice or hands-on check lists its right options first."""
+    from workshop.content.option_stats import chance_first, leading_sets, right_positions
+
+    assert right_positions(course.checks)[1] <= chance_first(course.checks)
+    first_sets, _ = leading_sets(course.checks)
+    assert first_sets == 0
+
+
+def test_an_illegitimate_feature_is_the_leak_of_one_tagging_check(course):
+    """Each tag of the leak list is the right answer somewhere, the illegitimate feature too."""
+    tagging = [check for check in course.stage("data").checks if check.id.startswith("data-tag-")]
+    assert {check.answer for check in tagging} == {option.key for option in tagging[0].options}

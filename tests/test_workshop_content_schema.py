@@ -117,7 +117,7 @@ def test_the_declared_files_list_keys_in_the_documented_order():
     """The unknown-field fixes name the keys as lessons/README.md documents them."""
     assert schema.CHECK.allowed == ("id", "kind", "prompt", "options", "answer", "tolerance",
                                     "unit", "hints", "explanation", "references", "compute",
-                                    "grader")
+                                    "grader", "follow_up")
     assert schema.STAGE.allowed == ("id", "number", "folder", "title", "nav_title", "minutes")
     assert schema.FRONT_MATTER.allowed == ("title", "questions", "objectives", "keypoints",
                                            "presenter_notes", "checklist", "tools", "metrics")
