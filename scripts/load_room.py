@@ -372,6 +372,8 @@ def run(args: argparse.Namespace, check: ChoiceCheck | None, work: Path) -> Outc
     finally:
         if server is not None:
             server.stop()
+            if args.log:
+                shutil.copyfile(server.log_path, args.log)
         if cluster is not None:
             stop_postgres(cluster)
 
@@ -396,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds one page load or submission may take (default 120)")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds the whole room may take (default 600)")
+    parser.add_argument("--log", type=Path, default=None,
+                        help="keep the server's log in this file")
     args = parser.parse_args(argv)
     if not 1 <= args.learners <= MAX_LEARNERS:
         parser.error(f"--learners must be between 1 and {MAX_LEARNERS}")
