@@ -32,8 +32,10 @@ from case_study.errors import MonitoringError
 PSI_WARN = 0.10
 PSI_ALERT = 0.25
 KS_ALPHA = 0.01
-# Labels (did the applicant repay?) arrive one month after the decision in this story.
-LABEL_DELAY_MONTHS = 1
+# Labels (did the borrower repay?) arrive months after the decision: a credit runs for
+# months to years before it can be called good or bad. Three months is the story's delay;
+# a real bank waits longer.
+LABEL_DELAY_MONTHS = 3
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,27 @@ def _label_alerts(labelled, baseline, policy):
     return alerts
 
 
+def approved_only_metrics(y_true, p_bad, threshold: float) -> dict:
+    """Labelled performance on the applicants the model approved: the only labels a bank sees.
+
+    Args:
+        y_true: 1 = bad, for every applicant of the month (what a simulation knows).
+        p_bad: the model's P(bad) for the same applicants.
+        threshold: decline above this P(bad).
+
+    Returns:
+        ``n`` approved, ``bad_rate`` among them (None when none was approved), and
+        ``roc_auc`` among them (None with fewer than two classes).
+    """
+    approved = np.asarray(p_bad, dtype=float) <= threshold
+    y = np.asarray(y_true)[approved]
+    if len(y) == 0:
+        return {"n": 0, "bad_rate": None, "roc_auc": None}
+    metrics = labelled_metrics(y, np.asarray(p_bad, dtype=float)[approved])
+    bad_rate = round(float(np.mean(y)), 6)
+    return {"n": int(len(y)), "bad_rate": bad_rate, "roc_auc": metrics["roc_auc"]}
+
+
 def monitor_stream(
     baseline: BaselineProfile,
     model,
@@ -236,6 +259,7 @@ def monitor_stream(
                 "for_month": earlier.month,
                 "n": earlier.n,
                 **labelled_metrics(earlier.y, earlier_p),
+                "approved": approved_only_metrics(earlier.y, earlier_p, baseline.threshold),
             }
             alerts += _label_alerts(labelled, baseline, policy)
         records.append(

@@ -306,8 +306,12 @@ def records_frame(records) -> pd.DataFrame:
 
 
 def labelled_frame(records) -> pd.DataFrame:
-    """Labelled performance as it arrived: ``for_month``, ``known_in_month``, ``roc_auc``,
-    ``expected_cost``, ``n``."""
+    """Labelled performance as it arrived, per month of decisions.
+
+    Columns: ``for_month``, ``known_in_month``, ``roc_auc``, ``expected_cost``, ``n`` over
+    every applicant (what a lab reports), and ``approved_n``, ``approved_roc_auc``,
+    ``approved_bad_rate`` over the approved ones (what a bank sees).
+    """
     rows = [
         {
             "for_month": r.labelled["for_month"],
@@ -315,13 +319,21 @@ def labelled_frame(records) -> pd.DataFrame:
             "roc_auc": r.labelled["roc_auc"],
             "expected_cost": r.labelled["expected_cost"],
             "n": r.labelled["n"],
+            "approved_n": r.labelled["approved"]["n"],
+            "approved_roc_auc": r.labelled["approved"]["roc_auc"],
+            "approved_bad_rate": r.labelled["approved"]["bad_rate"],
         }
         for r in records
         if r.labelled is not None
     ]
-    return pd.DataFrame(
-        rows, columns=["for_month", "known_in_month", "roc_auc", "expected_cost", "n"]
-    )
+    return pd.DataFrame(rows, columns=list(LABELLED_COLUMNS))
+
+
+# What a lab would report (every applicant labelled) beside what a bank can see (approved only).
+LABELLED_COLUMNS = (
+    "for_month", "known_in_month", "roc_auc", "expected_cost", "n",
+    "approved_n", "approved_roc_auc", "approved_bad_rate",
+)
 
 
 def alerts_frame(records) -> pd.DataFrame:

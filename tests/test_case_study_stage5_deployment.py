@@ -119,11 +119,30 @@ def test_outcome_change_looks_stable_on_inputs_but_performance_falls(study):
     assert any(check.startswith("ROC AUC") for check in alerted)
 
 
-def test_labels_arrive_one_month_late(study):
-    """Month m's record carries the labelled metrics of month m - 1; month 1 has none yet."""
-    assert study.records[0].labelled is None
-    for record in study.records[1:]:
-        assert record.labelled["for_month"] == record.month - s5.LABEL_DELAY_MONTHS
+def test_labels_arrive_months_late(study):
+    """Month m's record carries the labelled metrics of month m - delay (changed on purpose
+    from one month to several: credit outcomes take months); the first months have none."""
+    delay = s5.LABEL_DELAY_MONTHS
+    assert delay >= 3
+    assert all(record.labelled is None for record in study.records[:delay])
+    for record in study.records[delay:]:
+        assert record.labelled["for_month"] == record.month - delay
+
+
+def test_selective_labels_only_the_approved_are_labelled_for_the_bank(study):
+    """Approved-only metrics count exactly the applicants at or below the threshold, and
+    their bad rate is far below the all-applicant rate a lab would report."""
+    from case_study import monitoring
+
+    table = s5.labelled_frame(study.records)
+    assert (table["approved_n"] < table["n"]).all()
+    first = study.records[s5.LABEL_DELAY_MONTHS].labelled
+    assert first["approved"]["bad_rate"] < 0.3
+    y = np.array([1, 0, 1, 0, 0])
+    p = np.array([0.9, 0.1, 0.1, 0.05, 0.5])
+    got = monitoring.approved_only_metrics(y, p, 1 / 6)
+    assert got["n"] == 3 and got["bad_rate"] == pytest.approx(1 / 3)
+    assert monitoring.approved_only_metrics(y, p, 0.0)["bad_rate"] is None
 
 
 def test_without_a_baseline_only_the_approval_rate_is_visible(study):

@@ -82,8 +82,8 @@ def test_demo_shows_alerts_and_the_monitoring_log():
     """The alerts table and the logged JSON lines are on the page."""
     at = _run()
     assert at.dataframe
-    alerts = at.dataframe[0].value
-    assert {"month", "level", "check", "detail"} <= set(alerts.columns)
+    # The selective-labels table now comes first: find the alerts by their columns.
+    assert any({"month", "level", "check", "detail"} <= set(d.value.columns) for d in at.dataframe)
     logged = [c.value for c in at.code if c.value.startswith("{")]
     assert logged and all(json.loads(line)["month"] for line in logged[0].splitlines())
 
@@ -131,3 +131,24 @@ def test_case_study_error_shows_a_message_not_a_traceback(monkeypatch):
     at = _run()
     assert not at.exception
     assert any("Record it again" in e.value for e in at.error)
+
+
+def test_demo_shows_approved_only_labels_beside_the_lab_figures():
+    """The selective-labels table shows, per month of decisions, the case study's own
+    all-applicant ROC AUC and the approved-only figures a bank can actually see."""
+    from case_study import stage5_deployment as s5
+
+    at = _run()
+    assert not at.exception
+    expected = s5.labelled_frame(s5.run_deployment_study().records)
+    frame = next(
+        d.value for d in at.dataframe if "ROC AUC, approved only" in d.value.columns
+    )
+    assert frame["month of the decisions"].tolist() == expected["for_month"].tolist()
+    assert frame["bad rate, approved only"].tolist() == [
+        f"{v:.1%}" for v in expected["approved_bad_rate"]
+    ]
+    assert frame["ROC AUC, every applicant (lab)"].tolist() == [
+        f"{v:.3f}" for v in expected["roc_auc"]
+    ]
+    assert any("Selective labels" in m.value for m in at.markdown)

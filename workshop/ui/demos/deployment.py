@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from case_study import paths, pipelines
+from case_study import monitoring, paths, pipelines
 from case_study import stage5_deployment as s5
 from workshop.ui.widgets import (
     friendly_errors,
@@ -227,6 +227,36 @@ def _labelled_chart(study: s5.DeploymentStudy, metric: str, title: str) -> alt.C
     ).properties(height=200)
 
 
+def _selective_labels_table(study: s5.DeploymentStudy) -> pd.DataFrame:
+    """Per month of decisions: the all-applicant ROC AUC beside what the bank can label."""
+    table = s5.labelled_frame(study.records)
+
+    def fmt(value, pattern: str) -> str:
+        return "–" if value is None or pd.isna(value) else format(value, pattern)
+
+    return pd.DataFrame(
+        {
+            "month of the decisions": table["for_month"],
+            "ROC AUC, every applicant (lab)": [fmt(v, ".3f") for v in table["roc_auc"]],
+            "approved (labelled by the bank)": [
+                f"{a} of {n}" for a, n in zip(table["approved_n"], table["n"], strict=True)
+            ],
+            "ROC AUC, approved only": [fmt(v, ".3f") for v in table["approved_roc_auc"]],
+            "bad rate, approved only": [fmt(v, ".1%") for v in table["approved_bad_rate"]],
+        }
+    )
+
+
+def _selective_labels(study: s5.DeploymentStudy) -> None:
+    st.markdown(
+        "**Selective labels.** A bank learns the outcome only of the credits it granted: a "
+        "declined applicant never repays or defaults. Computed on the approved applicants "
+        "alone, the labelled figures are the ones the bank can actually monitor:"
+    )
+    st.dataframe(_selective_labels_table(study), hide_index=True, width="stretch")
+    show_source(monitoring.approved_only_metrics, "Show the code: approved-only metrics")
+
+
 def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -> alt.Chart:
     names = {
         "share_feature": f"{s5.FALSE_ALARM_FEATURE} (simulated)",
@@ -328,8 +358,9 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
             "model declines more of them."
         )
         st.markdown(
-            f"**Labelled performance**, arriving {s5.LABEL_DELAY_MONTHS} month after the decisions "
-            "(dashed: the baseline's held-out value)."
+            f"**Labelled performance**, arriving {s5.LABEL_DELAY_MONTHS} months after the "
+            "decisions (dashed: the baseline's held-out value). These charts score every "
+            "applicant, as a lab with the whole stream labelled would report it."
         )
         st.vega_lite_chart(spec=charts["roc_auc"], width="stretch")
         st.vega_lite_chart(spec=charts["expected_cost"], width="stretch")
@@ -339,6 +370,7 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
             if delay == 1
             else f"The latest {delay} months' outcomes are not in yet."
         )
+        _selective_labels(study)
         quiet_but_worse = _stable_inputs_worse_labels(study)
         if quiet_but_worse:
             months = ", ".join(str(m) for m, _ in quiet_but_worse)
