@@ -78,7 +78,7 @@ def _update_chart(update: s2.UpstreamUpdate) -> alt.Chart:
         .encode(
             x=alt.X(
                 "roc_auc:Q",
-                title="ROC AUC (same model, same split seed)",
+                title="ROC AUC (same pipeline and seeds; the loaders differ)",
                 scale=alt.Scale(domain=[round(low, 2), round(high, 2)]),
             ),
             y=alt.Y("run:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
