@@ -131,6 +131,7 @@ class Figures:
     acknowledged: int = 0
     finished: int = 0
     backends: dict[str, int] = field(default_factory=dict)
+    client_cpu: float = 0.0
     errors: list[str] = field(default_factory=list)
 
 
@@ -213,7 +214,7 @@ async def drive(port: int, stage_id: str, check: ChoiceCheck | None, learners: i
     figures = Figures()
     stop = asyncio.Event()
     samplers = [asyncio.create_task(item.run(stop)) for item in usage]
-    started = time.perf_counter()
+    started, client_cpu = time.perf_counter(), time.process_time()
     tasks = [asyncio.create_task(one_learner(i, port, stage_id, check, figures,
                                              arrival * i / learners, timeout))
              for i in range(learners)]
@@ -225,6 +226,7 @@ async def drive(port: int, stage_id: str, check: ChoiceCheck | None, learners: i
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
     wall = time.perf_counter() - started
+    figures.client_cpu = time.process_time() - client_cpu
     stop.set()
     await asyncio.gather(*samplers)
     return figures, wall
@@ -300,6 +302,8 @@ def report(out: Outcome) -> None:
     print(f"  learners by process {dict(sorted(figures.backends.items()))}")
     print(f"  whole room        {out.wall:.1f} s wall; server CPU {cpu_total:.1f} s "
           f"({per_process}); {cpu_total * 1000 / max(1, args.learners):.0f} ms per learner")
+    print(f"  learners' client  {figures.client_cpu:.1f} s CPU (this script, on the same "
+          "machine, competing with the server)")
     if out.db_cpu is not None:
         print(f"  PostgreSQL CPU    {out.db_cpu:.1f} s")
     print(f"  page load         {describe(figures.page_loads)}")
