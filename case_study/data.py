@@ -99,7 +99,10 @@ def profile_bytes(data: bytes, spec: RawFileSpec) -> dict:
 
 def build_manifest(raw_dir: Path = paths.RAW_DIR) -> dict:
     """Profile every known raw file in ``raw_dir``; the result is ``data/manifest.json``."""
-    files = {name: profile_bytes((raw_dir / name).read_bytes(), spec) for name, spec in RAW_FILES.items()}
+    files = {
+        name: profile_bytes((raw_dir / name).read_bytes(), spec)
+        for name, spec in RAW_FILES.items()
+    }
     return {"manifest_version": 1, "files": files}
 
 
@@ -119,7 +122,8 @@ def read_manifest(manifest_path: Path = paths.DATA_MANIFEST) -> dict:
         ) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise DataIntegrityError(
-            f"The data manifest {manifest_path} has no 'files' table. Restore it from version control."
+            f"The data manifest {manifest_path} has no 'files' table. "
+            "Restore it from version control."
         )
     return manifest
 
@@ -181,10 +185,15 @@ def _manifest_entry(manifest: dict, name: str, manifest_path: Path) -> dict:
         )
     entry = manifest["files"][name]
     if not isinstance(entry, dict) or not is_sha256(entry.get("sha256")):
-        found = entry.get("sha256", "no 'sha256' key") if isinstance(entry, dict) else type(entry).__name__
+        found = (
+            entry.get("sha256", "no 'sha256' key")
+            if isinstance(entry, dict)
+            else type(entry).__name__
+        )
         raise DataIntegrityError(
-            f"The entry for {name} in {manifest_path} is damaged: expected a table with a 64-character "
-            f"hex 'sha256', found {found!r}. Restore the manifest from version control "
+            f"The entry for {name} in {manifest_path} is damaged: expected a table with a "
+            f"64-character hex 'sha256', found {found!r}. "
+            "Restore the manifest from version control "
             "(git checkout -- data/manifest.json); never load raw data against a damaged manifest."
         )
     return entry
@@ -257,7 +266,9 @@ def decode_german_credit(data: bytes) -> pd.DataFrame:
     Categorical codes become their documented meanings; the class becomes ``risk`` with
     values "good" / "bad". Returns a new DataFrame with a stable column order.
     """
-    frame = pd.read_csv(io.BytesIO(data), sep=" ", header=None, names=list(codes.COLUMNS), dtype=str)
+    frame = pd.read_csv(
+        io.BytesIO(data), sep=" ", header=None, names=list(codes.COLUMNS), dtype=str
+    )
     for column in codes.NUMERIC_COLUMNS:
         frame[column] = pd.to_numeric(frame[column], errors="raise").astype("int64")
     for column, meanings in codes.CODE_MEANINGS.items():
@@ -270,7 +281,9 @@ def decode_german_credit(data: bytes) -> pd.DataFrame:
         frame[column] = frame[column].map(meanings).astype("str")
     unknown_classes = sorted(set(frame["class"]) - set(codes.CLASS_LABELS))
     if unknown_classes:
-        raise DataIntegrityError(f"Column 'class' holds values other than 1 and 2: {unknown_classes}.")
+        raise DataIntegrityError(
+            f"Column 'class' holds values other than 1 and 2: {unknown_classes}."
+        )
     frame[codes.TARGET] = frame.pop("class").map(codes.CLASS_LABELS).astype("str")
     return frame
 
@@ -293,5 +306,7 @@ def load_code_checklist(
 def german_credit_sha256(manifest_path: Path = paths.DATA_MANIFEST) -> str:
     """The SHA-256 the manifest records for the loan data (what a run manifest cites).
 
-    Raises DataIntegrityError when the manifest is missing, damaged or does not list it."""
-    return _manifest_entry(read_manifest(manifest_path), paths.GERMAN_CREDIT, manifest_path)["sha256"]
+    Raises DataIntegrityError when the manifest is missing, damaged or does not list it.
+    """
+    entry = _manifest_entry(read_manifest(manifest_path), paths.GERMAN_CREDIT, manifest_path)
+    return entry["sha256"]

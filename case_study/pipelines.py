@@ -1,5 +1,7 @@
-"""The loan model, twice: the way the team did it (irreproducible) and the way it should be
-done (reproducible). Read them side by side — each pitfall is marked ``# PITFALL:``.
+"""The loan model, twice: the way the team did it and the way it should be done.
+
+The first is irreproducible, the second reproducible. Read them side by side — each pitfall
+is marked ``# PITFALL:``.
 
 Both return a :class:`TrainingRun`: the fitted model, its hold-out predictions, metrics and
 the hashes that make "the same result" checkable byte for byte.
@@ -69,13 +71,19 @@ def split_features_target(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray
     return features, target
 
 
-def expected_cost(y_true: np.ndarray, p_bad: np.ndarray, threshold: float = COST_THRESHOLD) -> float:
-    """Average cost per applicant under the documented cost matrix when declining every
-    applicant whose P(bad) is above ``threshold``."""
+def expected_cost(
+    y_true: np.ndarray, p_bad: np.ndarray, threshold: float = COST_THRESHOLD
+) -> float:
+    """Average cost per applicant under the documented cost matrix.
+
+    The cost of declining every applicant whose P(bad) is above ``threshold``.
+    """
     decline = p_bad > threshold
     approved_bad = np.sum((~decline) & (y_true == 1))
     declined_good = np.sum(decline & (y_true == 0))
-    return float((COST_APPROVE_BAD * approved_bad + COST_DECLINE_GOOD * declined_good) / len(y_true))
+    return float(
+        (COST_APPROVE_BAD * approved_bad + COST_DECLINE_GOOD * declined_good) / len(y_true)
+    )
 
 
 def score(y_true: np.ndarray, p_bad: np.ndarray) -> dict:
@@ -113,20 +121,31 @@ def train_irreproducible(frame: pd.DataFrame) -> TrainingRun:
     numeric = list(set(codes.NUMERIC_COLUMNS))
     categorical = list(set(features.columns) - set(codes.NUMERIC_COLUMNS))
     # PITFALL: no random_state for the split: another hold-out set every run.
-    x_train, x_test, y_train, y_test = train_test_split(features, target, test_size=TEST_SIZE, stratify=target)
+    x_train, x_test, y_train, y_test = train_test_split(
+        features, target, test_size=TEST_SIZE, stratify=target
+    )
     preprocess = ColumnTransformer(
-        [("categorical", OneHotEncoder(handle_unknown="ignore"), categorical), ("numeric", StandardScaler(), numeric)]
+        [
+            ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
+            ("numeric", StandardScaler(), numeric),
+        ]
     )
     # PITFALL: library defaults relied upon (they changed in scikit-learn 0.22) and no
     # random_state for the forest: bootstrap samples and feature draws differ every run.
     model = Pipeline([("preprocess", preprocess), ("model", RandomForestClassifier())])
     model.fit(x_train, y_train)
-    return _finish("irreproducible", None, {}, model, x_test, y_test, categorical + numeric, len(y_train))
+    return _finish(
+        "irreproducible", None, {}, model, x_test, y_test, categorical + numeric, len(y_train)
+    )
 
 
-def train_reproducible(frame: pd.DataFrame, seed: int = DEFAULT_SEED, params: dict | None = None) -> TrainingRun:
-    """Train the loan model reproducibly: one explicit seed for every random component,
-    every hyperparameter explicit, a stable column order, all fitting inside a Pipeline.
+def train_reproducible(
+    frame: pd.DataFrame, seed: int = DEFAULT_SEED, params: dict | None = None
+) -> TrainingRun:
+    """Train the loan model reproducibly.
+
+    One explicit seed for every random component, every hyperparameter explicit, a stable
+    column order, all fitting inside a Pipeline.
 
     Parameters: ``frame`` the decoded, verified data; ``seed`` the one seed; ``params``
     random-forest hyperparameters (defaults: ``DEFAULT_PARAMS``).
@@ -142,7 +161,11 @@ def train_reproducible(frame: pd.DataFrame, seed: int = DEFAULT_SEED, params: di
     )
     preprocess = ColumnTransformer(
         [
-            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+            (
+                "categorical",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                categorical,
+            ),
             ("numeric", StandardScaler(), numeric),
         ]
     )
@@ -150,13 +173,16 @@ def train_reproducible(frame: pd.DataFrame, seed: int = DEFAULT_SEED, params: di
         [("preprocess", preprocess), ("model", RandomForestClassifier(random_state=seed, **params))]
     )
     model.fit(x_train, y_train)
-    return _finish("reproducible", seed, params, model, x_test, y_test, categorical + numeric, len(y_train))
+    return _finish(
+        "reproducible", seed, params, model, x_test, y_test, categorical + numeric, len(y_train)
+    )
 
 
 def reproducible_run(seed: int = DEFAULT_SEED) -> TrainingRun:
-    """The reproducible loan model with ``seed`` and ``DEFAULT_PARAMS`` on the verified data:
-    ``train_reproducible(load_german_credit(), seed=seed)``, trained once per process and
-    shared by every stage, demo and check that needs exactly that model.
+    """The reproducible loan model with ``seed`` and ``DEFAULT_PARAMS`` on the verified data.
+
+    That is ``train_reproducible(load_german_credit(), seed=seed)``, trained once per process
+    and shared by every stage, demo and check that needs exactly that model.
 
     The returned TrainingRun is shared and read-only: do not refit it, ``set_params`` on it
     or change its ``params``/``metrics`` dicts (train your own with ``train_reproducible``

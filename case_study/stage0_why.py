@@ -22,7 +22,13 @@ from case_study import data, paths
 from case_study.errors import UnknownChecklistItemError
 
 # The five items, in the order the checklist lists them (column names of the CSV).
-CHECKLIST_ITEMS: tuple[str, ...] = ("dependencies", "training", "evaluation", "pretrained_model", "results")
+CHECKLIST_ITEMS: tuple[str, ...] = (
+    "dependencies",
+    "training",
+    "evaluation",
+    "pretrained_model",
+    "results",
+)
 
 ITEM_LABELS: dict[str, str] = {
     "dependencies": "specification of dependencies",
@@ -132,7 +138,9 @@ def all_filter_combinations() -> pd.DataFrame:
     ``median_stars`` and ``reproduces_claim`` — the forking paths an analyst could take.
     """
     rows = []
-    choices = [CHECKLIST_ITEMS] + [tuple(i for i in CHECKLIST_ITEMS if i != dropped) for dropped in CHECKLIST_ITEMS]
+    choices = [CHECKLIST_ITEMS] + [
+        tuple(i for i in CHECKLIST_ITEMS if i != dropped) for dropped in CHECKLIST_ITEMS
+    ]
     for python_only in (True, False):
         for required in choices:
             summary = summarise_stars(python_only, required)
@@ -159,8 +167,10 @@ def median_stars_python_only() -> float:
 
 
 def median_stars_all_languages() -> float:
-    """Median stars of repositories with all five items, no language filter (for a
-    predict-then-run check: what the headline gives without the undocumented step)."""
+    """Median stars of repositories with all five items, no language filter.
+
+    For a predict-then-run check: what the headline gives without the undocumented step.
+    """
     return float(summarise_stars(python_only=False).median_stars)
 
 
@@ -169,9 +179,10 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def side_by_side() -> pd.DataFrame:
-    """The stage's headline figures: the claim recomputed without the filter the headline
-    never mentions (irreproducible) and with the filter the authors' notebook applied
-    (reproducible).
+    """The stage's headline figures, recomputed with and without the undocumented filter.
+
+    The claim recomputed without the filter the headline never mentions (irreproducible) and
+    with the filter the authors' notebook applied (reproducible).
 
     Returns a DataFrame with columns ``figure``, ``irreproducible``, ``reproducible``;
     values are display strings (the columns mix counts, stars and yes/no).

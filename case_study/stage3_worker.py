@@ -24,9 +24,17 @@ from case_study.errors import CaseStudyError
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Read ``--practices`` (comma-separated keys, may be empty) and ``--seed``."""
-    parser = argparse.ArgumentParser(prog="python -m case_study.stage3_worker", description=__doc__.splitlines()[0])
-    parser.add_argument("--practices", required=True, help="comma-separated practice keys to switch on ('' for none)")
-    parser.add_argument("--seed", type=int, default=None, help="the one seed (default: pipelines.DEFAULT_SEED)")
+    parser = argparse.ArgumentParser(
+        prog="python -m case_study.stage3_worker", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--practices",
+        required=True,
+        help="comma-separated practice keys to switch on ('' for none)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="the one seed (default: pipelines.DEFAULT_SEED)"
+    )
     return parser.parse_args(argv)
 
 
@@ -58,8 +66,12 @@ def main(argv: list[str] | None = None) -> int:
                 "model_sha256": result.model_sha256,
                 "predictions_sha256": result.predictions_sha256,
                 "roc_auc": result.roc_auc,
-                "feature_order_head": list(result.run.feature_order[: stage3_model.FEATURE_ORDER_HEAD]),
-                "version_mismatches": None if mismatches is None else [asdict(m) for m in mismatches],
+                "feature_order_head": list(
+                    result.run.feature_order[: stage3_model.FEATURE_ORDER_HEAD]
+                ),
+                "version_mismatches": (
+                    None if mismatches is None else [asdict(m) for m in mismatches]
+                ),
                 "seconds": round(seconds, 4),
             }
         )

@@ -51,10 +51,22 @@ def assert_one_line_error(stderr: str) -> None:
 
 @pytest.mark.slow
 def test_run_writes_the_manifest_with_the_model_beside_it(reproducible_dir):
-    """`run` leaves manifest.json and model.pkl, and the model file is the one the manifest hashes."""
+    """`run` leaves manifest.json and model.pkl; the model file is the one the manifest hashes."""
     manifest = json.loads((reproducible_dir / "manifest.json").read_text(encoding="utf-8"))
-    for key in ("pipeline", "data_sha256", "code_version", "params", "seed", "environment", "metrics",
-                "model_sha256", "predictions_sha256", "created_at", "manifest_version", "model_file_sha256"):
+    for key in (
+        "pipeline",
+        "data_sha256",
+        "code_version",
+        "params",
+        "seed",
+        "environment",
+        "metrics",
+        "model_sha256",
+        "predictions_sha256",
+        "created_at",
+        "manifest_version",
+        "model_file_sha256",
+    ):
         assert key in manifest
     model_file = reproducible_dir / "model.pkl"
     assert sha256_file(model_file) == manifest["model_file_sha256"]
@@ -152,13 +164,26 @@ def edit(manifest_path: Path, change) -> Path:
         (lambda m: m.pop("seed"), "lacks seed"),
         (lambda m: m.update(data_sha256="f" * 64), "cannot rebuild: data differs"),
         (lambda m: m["params"].update(criterion="magic"), "rejected"),
-        (lambda m: m["params"].update(n_estimators=2**31 - 1), "must be a whole number from 1 to 500"),
+        (
+            lambda m: m["params"].update(n_estimators=2**31 - 1),
+            "must be a whole number from 1 to 500",
+        ),
         (lambda m: m.update(seed=2**40), "'seed' must be a whole number from 0"),
     ],
-    ids=["unknown-pipeline", "missing-key", "data-differs", "bad-param", "huge-forest", "huge-seed"],
+    ids=[
+        "unknown-pipeline",
+        "missing-key",
+        "data-differs",
+        "bad-param",
+        "huge-forest",
+        "huge-seed",
+    ],
 )
 def test_unusable_manifests_exit_2_with_one_line(manifest_dir, capsys, change, message):
-    """Unknown pipeline, missing keys, other data, bad or out-of-range params: exit 2, one line saying why."""
+    """Unknown pipeline, missing keys, other data, bad or out-of-range params.
+
+    Each exits with code 2 and one line saying why.
+    """
     path = edit(manifest_dir / "manifest.json", change)
     assert cli.main(["verify", str(path)]) == 2
     captured = capsys.readouterr()
@@ -196,7 +221,9 @@ def test_run_refuses_to_write_into_the_data_folder(capsys, monkeypatch, where):
     """`run --out data` would overwrite data/manifest.json: refused in one line, before training."""
     from case_study import pipelines
 
-    monkeypatch.setattr(pipelines, "train_reproducible", lambda *a, **k: pytest.fail("trained anyway"))
+    monkeypatch.setattr(
+        pipelines, "train_reproducible", lambda *a, **k: pytest.fail("trained anyway")
+    )
     before = paths.DATA_MANIFEST.read_bytes()
     out = paths.DATA_DIR / where if where else paths.DATA_DIR
     assert cli.main(["run", "--pipeline", "reproducible", "--out", str(out)]) == 2
@@ -209,7 +236,8 @@ def test_run_refuses_to_write_into_the_data_folder(capsys, monkeypatch, where):
 
 def test_the_irreproducible_pipeline_takes_no_seed(capsys, tmp_path):
     """Asking for a seed with the irreproducible pipeline is refused in one line."""
-    assert cli.main(["run", "--pipeline", "irreproducible", "--seed", "1", "--out", str(tmp_path)]) == 2
+    argv = ["run", "--pipeline", "irreproducible", "--seed", "1", "--out", str(tmp_path)]
+    assert cli.main(argv) == 2
     assert_one_line_error(capsys.readouterr().err)
 
 

@@ -26,14 +26,16 @@ def raw_copy(tmp_path):
 
 
 def _expected_sha() -> str:
-    return json.loads(paths.DATA_MANIFEST.read_text(encoding="utf-8"))["files"][paths.GERMAN_CREDIT]["sha256"]
+    manifest = json.loads(paths.DATA_MANIFEST.read_text(encoding="utf-8"))
+    return manifest["files"][paths.GERMAN_CREDIT]["sha256"]
 
 
 def test_manifest_matches_a_fresh_build_of_data_raw():
     """The committed manifest is exactly what build_manifest() computes from data/raw today."""
     committed = json.loads(paths.DATA_MANIFEST.read_text(encoding="utf-8"))
     assert committed == data.build_manifest(paths.RAW_DIR)
-    # Written as json.dumps(..., indent=2, sort_keys=True) plus a newline, so a rebuild diffs cleanly.
+    # Written as json.dumps(..., indent=2, sort_keys=True) plus a newline, so a rebuild diffs
+    # cleanly.
     rebuilt = json.dumps(data.build_manifest(paths.RAW_DIR), indent=2, sort_keys=True) + "\n"
     assert paths.DATA_MANIFEST.read_text(encoding="utf-8") == rebuilt
 
@@ -66,7 +68,7 @@ def test_a_tampered_copy_is_refused_with_both_hashes_and_what_changed(raw_copy):
 
 
 def test_a_truncated_file_is_refused_and_the_message_counts_the_rows(raw_copy):
-    """Half the file missing (a broken download): refused, with the expected and found row counts."""
+    """Half the file missing (a broken download): refused, with expected and found row counts."""
     path = raw_copy / paths.GERMAN_CREDIT
     lines = path.read_bytes().split(b"\n")
     truncated = b"\n".join(lines[:500]) + b"\n"
@@ -119,7 +121,7 @@ def test_a_file_the_manifest_does_not_list_is_refused(tmp_path):
 
 
 def test_decoding_gives_1000_rows_21_columns_700_good_300_bad_and_no_unknown_codes():
-    """The decoded loan table has the documented shape, class balance and only documented meanings."""
+    """The decoded loan table has the documented shape, class balance and documented meanings."""
     frame = data.load_german_credit()
     assert frame.shape == (1000, 21)
     assert list(frame.columns) == [c for c in codes.COLUMNS if c != "class"] + [codes.TARGET]
@@ -145,7 +147,15 @@ def test_the_code_checklist_loads_verified_with_its_eight_columns():
     frame = data.load_code_checklist()
     assert frame.shape == (221, 8)
     assert list(frame.columns) == [
-        "url", "stars", "python", "training", "evaluation", "pretrained_model", "results", "dependencies"]
+        "url",
+        "stars",
+        "python",
+        "training",
+        "evaluation",
+        "pretrained_model",
+        "results",
+        "dependencies",
+    ]
 
 
 def test_a_tampered_checklist_is_refused_too(raw_copy):
@@ -172,7 +182,9 @@ def _manifest_with_entry(tmp_path, entry) -> object:
 def test_a_damaged_manifest_entry_is_refused_with_a_clear_message(tmp_path, entry):
     """A hand-edited entry without a usable SHA-256 is a DataIntegrityError, not a KeyError."""
     manifest = _manifest_with_entry(tmp_path, entry)
-    with pytest.raises(DataIntegrityError, match="is damaged: expected a table with a 64-character hex 'sha256'"):
+    with pytest.raises(
+        DataIntegrityError, match="is damaged: expected a table with a 64-character hex 'sha256'"
+    ):
         data.load_german_credit(manifest_path=manifest)
     with pytest.raises(DataIntegrityError, match="Restore the manifest from version control"):
         data.german_credit_sha256(manifest)

@@ -12,9 +12,15 @@ def test_comparing_several_runs_without_a_locked_holdout_is_a_split_gap():
     unlocked = replace(stage1_design.REPRODUCIBLE_CARD, holdout_locked=False)
     (gap,) = design_card.check_plan(unlocked)
     assert gap.field == "split"
-    assert "several variants are compared on the test rows" in gap.problem and "locked holdout" in gap.problem
+    assert (
+        "several variants are compared on the test rows" in gap.problem
+        and "locked holdout" in gap.problem
+    )
     assert design_card.check_plan(replace(unlocked, n_runs=1)) == []
-    assert stage1_design.REPRODUCIBLE_CARD.holdout_locked and not stage1_design.VAGUE_PLAN.holdout_locked
+    assert (
+        stage1_design.REPRODUCIBLE_CARD.holdout_locked
+        and not stage1_design.VAGUE_PLAN.holdout_locked
+    )
 
 
 def test_check_plan_explains_unknown_and_unsuitable_choices():
@@ -22,5 +28,10 @@ def test_check_plan_explains_unknown_and_unsuitable_choices():
     card = replace(stage1_design.REPRODUCIBLE_CARD, metric="f2", summary="vibes")
     problems = {gap.field: gap.problem for gap in design_card.check_plan(card)}
     assert "expected_cost" in problems["metric"] and "median_and_range" in problems["summary"]
-    blind = {g.field: g.problem for g in design_card.check_plan(replace(stage1_design.REPRODUCIBLE_CARD, metric="roc_auc"))}
+    blind = {
+        g.field: g.problem
+        for g in design_card.check_plan(
+            replace(stage1_design.REPRODUCIBLE_CARD, metric="roc_auc")
+        )
+    }
     assert "cost matrix" in blind["metric"]

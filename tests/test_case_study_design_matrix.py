@@ -1,4 +1,7 @@
-"""The design matrix and the splits: documented one-hot encoding, a locked holdout, a fast ROC AUC."""
+"""The design matrix and the splits.
+
+Documented one-hot encoding, a locked holdout, a fast ROC AUC.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +38,8 @@ def test_splits_lock_a_quarter_and_never_overlap():
     target = design_matrix.loan_design_matrix().target
     splits = design_matrix.make_splits(target, 42)
     assert (len(splits.train), len(splits.test), len(splits.holdout)) == (600, 150, 250)
-    assert (design_matrix.N_TRAIN, design_matrix.N_TEST, design_matrix.N_HOLDOUT) == (600, 150, 250)  # what the plan's text says
+    # What the plan's text says.
+    assert (design_matrix.N_TRAIN, design_matrix.N_TEST, design_matrix.N_HOLDOUT) == (600, 150, 250)
     every = np.concatenate([splits.train, splits.test, splits.holdout])
     assert sorted(every) == list(range(1000))
     assert set(splits.development) == set(splits.train) | set(splits.test)

@@ -14,7 +14,9 @@ from case_study import errors, fresh_process, stage3_model
 def _free_slots() -> int:
     """How many fresh-process comparisons could start right now (taken back at once)."""
     taken = 0
-    while taken < fresh_process.MAX_CONCURRENT_COMPARISONS + 1 and fresh_process._COMPARISON_SLOTS.acquire(timeout=0):
+    while taken < fresh_process.MAX_CONCURRENT_COMPARISONS + 1 and (
+        fresh_process._COMPARISON_SLOTS.acquire(timeout=0)
+    ):
         taken += 1
     for _ in range(taken):
         fresh_process._COMPARISON_SLOTS.release()
@@ -23,12 +25,21 @@ def _free_slots() -> int:
 
 def test_a_busy_server_makes_a_comparison_wait_then_says_try_again(monkeypatch):
     """With every slot taken, a comparison waits its bounded time and then says so plainly."""
-    monkeypatch.setattr(fresh_process.subprocess, "Popen", lambda *a, **k: pytest.fail("started a process while busy"))
-    held = [fresh_process._COMPARISON_SLOTS.acquire(timeout=5) for _ in range(fresh_process.MAX_CONCURRENT_COMPARISONS)]
+    monkeypatch.setattr(
+        fresh_process.subprocess,
+        "Popen",
+        lambda *a, **k: pytest.fail("started a process while busy"),
+    )
+    held = [
+        fresh_process._COMPARISON_SLOTS.acquire(timeout=5)
+        for _ in range(fresh_process.MAX_CONCURRENT_COMPARISONS)
+    ]
     try:
         assert all(held)
         started = time.perf_counter()
-        with pytest.raises(errors.FreshProcessError, match="The server is busy, try again in a moment"):
+        with pytest.raises(
+            errors.FreshProcessError, match="The server is busy, try again in a moment"
+        ):
             fresh_process.train_in_fresh_processes(stage3_model.REPRODUCIBLE, wait=0.2)
         assert 0.2 <= time.perf_counter() - started < 2
     finally:
@@ -64,16 +75,23 @@ print(json.dumps({"model_sha256": "0" * 64, "predictions_sha256": "0" * 64, "roc
 
 @pytest.mark.slow
 def test_a_room_clicking_at_once_runs_at_most_two_pairs_of_processes(monkeypatch, tmp_path):
-    """Four learners press "run" together: never more than two comparisons (four interpreters) live."""
+    """Four learners press "run" together: never more than two comparisons (four processes) live."""
     monkeypatch.setattr(
         fresh_process, "worker_command",
-        lambda practices, seed, worker_module: [sys.executable, "-c", _COUNTING_WORKER, str(tmp_path)],
+        lambda practices, seed, worker_module: [
+            sys.executable,
+            "-c",
+            _COUNTING_WORKER,
+            str(tmp_path),
+        ],
     )
     errors = []
 
     def learner():
         try:
-            assert fresh_process.train_in_fresh_processes(stage3_model.REPRODUCIBLE, wait=60).hashes_match
+            assert fresh_process.train_in_fresh_processes(
+                stage3_model.REPRODUCIBLE, wait=60
+            ).hashes_match
         except BaseException as error:  # reported below, in the test's own thread
             errors.append(error)
 

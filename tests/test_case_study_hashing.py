@@ -1,4 +1,7 @@
-"""case_study.hashing: a model's hash follows its content, never how its pickle happens to be laid out."""
+"""case_study.hashing: a model's hash follows its content.
+
+Never how its pickle happens to be laid out.
+"""
 
 from __future__ import annotations
 
@@ -53,14 +56,29 @@ class _Holder:
 def test_dict_order_does_not_count_but_every_value_does():
     """Dicts are hashed by sorted keys; lists, tuples and values are not interchangeable."""
     assert sha256_model({"a": 1, "b": [1, 2]}) == sha256_model({"b": [1, 2], "a": 1})
-    distinct = [{"a": 1}, {"a": 1.0}, {"a": True}, {"a": "1"}, {"a": (1,)}, {"a": [1]}, {"a": [1, 2]},
-                {"a": [12]}, {"b": 1}, {"a": None}, _Holder(a=1), {"a": slice(0, 3)}, {"a": slice(0, 4)}]
+    distinct = [
+        {"a": 1},
+        {"a": 1.0},
+        {"a": True},
+        {"a": "1"},
+        {"a": (1,)},
+        {"a": [1]},
+        {"a": [1, 2]},
+        {"a": [12]},
+        {"b": 1},
+        {"a": None},
+        _Holder(a=1),
+        {"a": slice(0, 3)},
+        {"a": slice(0, 4)},
+    ]
     assert len({sha256_model(value) for value in distinct}) == len(distinct)
 
 
 def test_structured_arrays_are_hashed_field_by_field_without_padding():
     """Bytes between the fields of a structured array (padding) never change the hash."""
-    dtype = np.dtype({"names": ["left", "flag"], "formats": ["<i8", "u1"], "offsets": [0, 8], "itemsize": 16})
+    dtype = np.dtype(
+        {"names": ["left", "flag"], "formats": ["<i8", "u1"], "offsets": [0, 8], "itemsize": 16}
+    )
     clean = np.zeros(3, dtype=dtype)
     clean["left"] = [1, 2, 3]
     dirty = clean.copy()

@@ -17,7 +17,9 @@ def test_a_version_mismatch_is_reported_not_raised(tmp_path):
     """A pin that differs from what is installed comes back as a mismatch to show."""
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("numpy==0.0.1  # too old\npandas==0.0.2\nnot-installed-pkg==1.0\n")
-    mismatches = pins.environment_mismatches(requirements, packages=("numpy", "pandas", "not-installed-pkg"))
+    mismatches = pins.environment_mismatches(
+        requirements, packages=("numpy", "pandas", "not-installed-pkg")
+    )
     assert [(m.package, m.pinned) for m in mismatches] == [
         ("numpy", "0.0.1"), ("pandas", "0.0.2"), ("not-installed-pkg", "1.0")
     ]

@@ -12,4 +12,7 @@ def test_unknown_practice_is_rejected_with_the_known_keys():
     with pytest.raises(errors.UnknownPracticeError, match="seed_split"):
         practices.Practices.from_keys(["seed_split", "seeds"])
     assert practices.Practices.from_keys(["seed_model", " ", ""]).keys_on() == ("seed_model",)
-    assert practices.Practices.from_keys("sorted_columns,seed_split").keys_on() == ("seed_split", "sorted_columns")
+    assert practices.Practices.from_keys("sorted_columns,seed_split").keys_on() == (
+        "seed_split",
+        "sorted_columns",
+    )

@@ -1,4 +1,7 @@
-"""Rebuilding a run from its manifest alone: field-level diffs, refused inputs, the saved model."""
+"""Rebuilding a run from its manifest alone.
+
+Field-level diffs, refused inputs, the saved model.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +39,19 @@ def card(run, frame):
 
 
 def test_rebuild_of_a_reproducible_manifest_matches_every_field(manifest):
-    """Rebuilding from the manifest alone gives the same data, code, versions, metrics and hashes."""
+    """Rebuilding from the manifest alone gives the same data, code, versions, metrics, hashes."""
     diffs = rebuild.rebuild_from_manifest(manifest)
     fields = {d.field for d in diffs}
-    for field in ("data_sha256", "code_version.sha256", "seed", "params.n_estimators",
-                  "environment.packages.scikit-learn", "metrics.roc_auc", "model_sha256", "predictions_sha256"):
+    for field in (
+        "data_sha256",
+        "code_version.sha256",
+        "seed",
+        "params.n_estimators",
+        "environment.packages.scikit-learn",
+        "metrics.roc_auc",
+        "model_sha256",
+        "predictions_sha256",
+    ):
         assert field in fields
     assert run_manifest.mismatches(diffs) == []
 
@@ -53,10 +64,15 @@ def test_rebuild_catches_a_changed_parameter(manifest):
 
 
 def test_changing_one_field_shows_it_and_every_result_it_moved(manifest):
-    """Change the seed, rebuild: the diff names the seed, then the model, predictions and metrics."""
-    differing = run_manifest.mismatches(rebuild.rebuild_with_change(manifest, "seed", pipelines.DEFAULT_SEED + 1))
+    """Change the seed, rebuild: the diff names the seed, then the model, predictions, metrics."""
+    differing = run_manifest.mismatches(
+        rebuild.rebuild_with_change(manifest, "seed", pipelines.DEFAULT_SEED + 1)
+    )
     assert differing[0].field == "seed"
-    assert (differing[0].expected, differing[0].actual) == (pipelines.DEFAULT_SEED, pipelines.DEFAULT_SEED + 1)
+    assert (differing[0].expected, differing[0].actual) == (
+        pipelines.DEFAULT_SEED,
+        pipelines.DEFAULT_SEED + 1,
+    )
     names = {d.field for d in differing}
     assert {"model_sha256", "predictions_sha256", "metrics.roc_auc"} <= names
     assert not names & {"data_sha256", "code_version.sha256", "params.n_estimators"}
@@ -64,7 +80,9 @@ def test_changing_one_field_shows_it_and_every_result_it_moved(manifest):
 
 def test_rebuild_of_an_irreproducible_manifest_differs(frame):
     """Even with a manifest, the irreproducible pipeline cannot give its model back."""
-    legacy = json.loads(json.dumps(run_manifest.build_run_manifest(pipelines.train_irreproducible(frame))))
+    legacy = json.loads(
+        json.dumps(run_manifest.build_run_manifest(pipelines.train_irreproducible(frame)))
+    )
     differing = {d.field for d in run_manifest.mismatches(rebuild.rebuild_from_manifest(legacy))}
     assert {"model_sha256", "predictions_sha256"} <= differing
 
@@ -110,20 +128,34 @@ def test_unusable_manifests_are_refused_with_a_reason(manifest, field, value, me
 def test_params_the_library_rejects_are_a_manifest_error(manifest):
     """A parameter value scikit-learn refuses is reported as a manifest problem, not a crash."""
     with pytest.raises(ManifestError, match="rejected"):
-        rebuild.rebuild_from_manifest(run_manifest.with_field(manifest, "params.criterion", "magic"))
+        rebuild.rebuild_from_manifest(
+            run_manifest.with_field(manifest, "params.criterion", "magic")
+        )
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("params.n_estimators", 2**31 - 1, "'params.n_estimators' must be a whole number from 1 to 500"),
+        (
+            "params.n_estimators",
+            2**31 - 1,
+            "'params.n_estimators' must be a whole number from 1 to 500",
+        ),
         ("params.n_estimators", 0, "from 1 to 500"),
         ("params.n_estimators", "many", "from 1 to 500; found 'many'"),
         ("params.n_estimators", 100.0, "whole number"),
         ("params.n_estimators", True, "whole number"),
-        ("params.max_depth", 51, "'params.max_depth' must be a whole number from 1 to 50 or null"),
+        (
+            "params.max_depth",
+            51,
+            "'params.max_depth' must be a whole number from 1 to 50 or null",
+        ),
         ("params.max_depth", 0, "from 1 to 50"),
-        ("params.min_samples_leaf", 101, "'params.min_samples_leaf' must be a whole number from 1 to 100"),
+        (
+            "params.min_samples_leaf",
+            101,
+            "'params.min_samples_leaf' must be a whole number from 1 to 100",
+        ),
         ("params.n_jobs", -1, "'params.n_jobs' must be a whole number from 1 to 2"),
         ("params.max_leaf_nodes", 10, "Unknown parameter 'max_leaf_nodes'"),
         ("seed", -1, "'seed' must be a whole number from 0 to 2\\*\\*32 - 1"),
@@ -148,8 +180,14 @@ def test_out_of_range_fields_are_refused_before_any_training(manifest, field, va
 
 def test_fields_inside_their_ranges_still_rebuild(manifest):
     """The bounds leave room to explore: a small forest with a depth limit rebuilds fine."""
-    assert run_manifest.with_field(manifest, "params.max_depth", None)["params"]["max_depth"] is None
-    run, _ = rebuild.rebuild_run(run_manifest.with_field(run_manifest.with_field(manifest, "params.n_estimators", 5), "params.max_depth", 3))
+    assert (
+        run_manifest.with_field(manifest, "params.max_depth", None)["params"]["max_depth"] is None
+    )
+    run, _ = rebuild.rebuild_run(
+        run_manifest.with_field(
+            run_manifest.with_field(manifest, "params.n_estimators", 5), "params.max_depth", 3
+        )
+    )
     assert run.params["n_estimators"] == 5 and run.params["max_depth"] == 3
 
 
@@ -158,21 +196,36 @@ def test_written_model_file_hashes_to_the_manifest_and_names_an_edited_input(run
     manifest_path, model_path = run_manifest.write_run(run, tmp_path / "out")
     manifest = run_manifest.load_manifest(manifest_path)
     assert sha256_file(model_path) == manifest["model_file_sha256"]
-    assert sha256_model(pickle.loads(model_path.read_bytes())) == manifest["model_sha256"] == run.model_sha256
+    assert (
+        sha256_model(pickle.loads(model_path.read_bytes()))
+        == manifest["model_sha256"]
+        == run.model_sha256
+    )
     diffs = rebuild.recorded_model_diffs(manifest, model_path, trusted=True)
     assert run_manifest.mismatches(diffs) == []
-    assert {"model.pkl file sha256", "model.pkl content (model_sha256)", "params.n_estimators", "seed"} <= {
-        d.field for d in diffs}
+    assert {
+        "model.pkl file sha256",
+        "model.pkl content (model_sha256)",
+        "params.n_estimators",
+        "seed",
+    } <= {d.field for d in diffs}
     edited = run_manifest.with_field(manifest, "params.n_estimators", 50)
-    (diff,) = run_manifest.mismatches(rebuild.recorded_model_diffs(edited, model_path, trusted=True))
+    (diff,) = run_manifest.mismatches(
+        rebuild.recorded_model_diffs(edited, model_path, trusted=True)
+    )
     assert (diff.field, diff.expected, diff.actual) == ("params.n_estimators", 50, 100)
 
 
 def test_a_model_file_that_is_not_the_recorded_one_is_never_unpickled(run, tmp_path, monkeypatch):
-    """Another file beside the manifest, or a manifest without the file's hash: one mismatch, file closed."""
+    """Another file beside the manifest, or a manifest without the file's hash.
+
+    Either gives one mismatch, and the file stays closed.
+    """
     manifest_path, model_path = run_manifest.write_run(run, tmp_path / "out")
     manifest = run_manifest.load_manifest(manifest_path)
-    monkeypatch.setattr(rebuild.pickle, "loads", lambda blob: pytest.fail("unpickled an unchecked file"))
+    monkeypatch.setattr(
+        rebuild.pickle, "loads", lambda blob: pytest.fail("unpickled an unchecked file")
+    )
     model_path.write_bytes(model_path.read_bytes() + b"\0")
     (diff,) = rebuild.recorded_model_diffs(manifest, model_path, trusted=True)
     assert diff.field == "model.pkl file sha256" and not diff.matches
@@ -191,7 +244,9 @@ def hostile_model_file(folder, *, stealthy: bool):
     The stealthy one then returns the genuine model, so a loader that unpickles it sees the
     right model and nothing amiss.
     """
-    model_path, manifest_path, marker = folder / "model.pkl", folder / "manifest.json", folder / "MARKER"
+    model_path = folder / "model.pkl"
+    manifest_path = folder / "manifest.json"
+    marker = folder / "MARKER"
     genuine = model_path.read_bytes()
     write = f"__import__('pathlib').Path({str(marker)!r}).write_text('ran')"
     code = f"({write}, __import__('pickle').loads({genuine!r}))[1]" if stealthy else write
@@ -224,7 +279,7 @@ def test_the_hostile_pickle_really_runs_code_when_unpickled(written_run):
 
 
 def test_verify_compares_a_genuine_model_file_by_bytes_without_unpickling(written_run, monkeypatch):
-    """The model file `run` wrote is byte for byte the rebuilt model; pickle.loads is never called."""
+    """The model file `run` wrote is byte for byte the rebuilt model; pickle.loads never runs."""
     monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled the model file"))
     monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("unpickled the model file"))
     manifest = run_manifest.load_manifest(written_run / "manifest.json")

@@ -41,7 +41,7 @@ def test_manifest_records_every_required_key(manifest):
 
 
 def test_manifest_hashes_name_the_data_the_code_and_the_library_versions(manifest, run):
-    """The manifest cites the verified data hash, a hash of the case study's code and the versions."""
+    """The manifest cites the verified data hash, a hash of the case study's code, the versions."""
     assert manifest["data_sha256"] == data.german_credit_sha256()
     assert hashing.is_sha256(manifest["code_version"]["sha256"])
     assert "pipelines.py" in manifest["code_version"]["files"]
@@ -121,7 +121,9 @@ def test_load_manifest_reports_a_missing_file_and_bad_json(tmp_path):
         run_manifest.load_manifest(bad)
 
 
-@pytest.mark.parametrize("where", ["raw/runs", "", "runs", "raw"], ids=["raw-sub", "data", "data-sub", "raw"])
+@pytest.mark.parametrize(
+    "where", ["raw/runs", "", "runs", "raw"], ids=["raw-sub", "data", "data-sub", "raw"]
+)
 def test_write_run_refuses_any_folder_inside_the_data_folder(run, where):
     """`run --out data` must not overwrite data/manifest.json: the whole data folder is refused."""
     before = paths.DATA_MANIFEST.read_bytes()

@@ -83,8 +83,10 @@ def test_side_by_side_has_the_headline_figures_without_and_with_the_filter():
 
 
 def test_the_warmup_check_names_the_function_that_computes_its_answer():
-    """The lesson's predict-then-run check points at this module, and its answer is what it computes."""
-    checks = tomllib.loads((LESSONS_DIR / "00-why" / "checks.toml").read_text(encoding="utf-8"))["check"]
+    """The lesson's predict-then-run check points at this module; its answer is what it computes."""
+    checks = tomllib.loads(
+        (LESSONS_DIR / "00-why" / "checks.toml").read_text(encoding="utf-8")
+    )["check"]
     warmup = next(c for c in checks if c["id"] == "why-warmup-predict")
     assert warmup["compute"] == "case_study.stage0_why:median_stars_all_languages"
     assert abs(warmup["answer"] - s0.median_stars_all_languages()) <= warmup["tolerance"]

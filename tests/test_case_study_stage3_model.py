@@ -16,7 +16,9 @@ from case_study.data import load_german_credit
 from case_study.errors import CaseStudyError
 from case_study.pipelines import train_irreproducible, train_reproducible
 
-CHECKS = tomllib.loads((paths.LESSONS_DIR / "03-model" / "checks.toml").read_text(encoding="utf-8"))["check"]
+CHECKS = tomllib.loads(
+    (paths.LESSONS_DIR / "03-model" / "checks.toml").read_text(encoding="utf-8")
+)["check"]
 
 
 def _check(check_id: str) -> dict:
@@ -49,7 +51,12 @@ def test_seeded_runs_give_one_value(frame):
     """The reproducible pipeline, trained again, lands on exactly the same point."""
     summary = s3.summarise_runs(s3.seeded_runs(2, frame))
     assert summary.spread == 0
-    assert summary.distinct_auc == summary.distinct_model_hashes == summary.distinct_prediction_hashes == 1
+    assert (
+        summary.distinct_auc
+        == summary.distinct_model_hashes
+        == summary.distinct_prediction_hashes
+        == 1
+    )
 
 
 def test_one_more_unseeded_run_is_quick_enough_for_a_button(frame):
@@ -71,7 +78,8 @@ def test_seed_shopping_best_seed_beats_the_median(shopping):
     assert shopping.best_auc > shopping.median_auc
     assert shopping.gap == pytest.approx(shopping.best_auc - shopping.median_auc, abs=1e-6)
     assert shopping.spread > shopping.gap > 0
-    assert shopping.runs.loc[shopping.runs["is_best"], "split_seed"].tolist() == [shopping.best_seed]
+    best_seeds = shopping.runs.loc[shopping.runs["is_best"], "split_seed"].tolist()
+    assert best_seeds == [shopping.best_seed]
     assert f"{shopping.best_auc:.3f}" in shopping.claim
     assert "20 split seeds" in shopping.honest_report
 
@@ -118,7 +126,8 @@ def test_all_practices_off_varies_like_the_irreproducible_pipeline(frame):
     second = s3.train_with_practices(frame, s3.IRREPRODUCIBLE)
     assert first.predictions_sha256 != second.predictions_sha256
     assert first.version_mismatches is None
-    assert train_irreproducible(frame).feature_order == first.run.feature_order  # same set, same process
+    # Same set, same process.
+    assert train_irreproducible(frame).feature_order == first.run.feature_order
 
 
 def test_seeds_alone_look_reproducible_inside_one_process(frame):
@@ -131,7 +140,11 @@ def test_seeds_alone_look_reproducible_inside_one_process(frame):
 def test_switchboard_options_are_the_practices():
     """The hands-on check offers exactly the switchboard's practices, and its answer is minimal."""
     check = _check("model-switchboard")
-    assert [o["key"] for o in check["options"]] == list(s3.Practices.keys_known()) == list(s3.PRACTICE_TEXT)
+    assert (
+        [o["key"] for o in check["options"]]
+        == list(s3.Practices.keys_known())
+        == list(s3.PRACTICE_TEXT)
+    )
     assert [o["text"] for o in check["options"]] == list(s3.PRACTICE_TEXT.values())
     assert tuple(check["answer"]) == s3.MINIMAL_REPRODUCIBLE.keys_on()
 
@@ -141,7 +154,9 @@ def test_the_other_machine_check_asks_what_the_switchboard_cannot_show():
     practices the switchboard's minimal answer leaves out, so passing one gives nothing away."""
     check = _check("model-other-machine")
     switchboard = set(_check("model-switchboard")["answer"])
-    assert set(check["answer"]) == set(s3.Practices.keys_known()) - set(s3.MINIMAL_REPRODUCIBLE.keys_on())
+    assert set(check["answer"]) == (
+        set(s3.Practices.keys_known()) - set(s3.MINIMAL_REPRODUCIBLE.keys_on())
+    )
     assert not set(check["answer"]) & switchboard
 
 
@@ -186,7 +201,9 @@ def test_reproducible_training_matches_across_fresh_processes():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("practices", [s3.IRREPRODUCIBLE, s3.SEEDS_ONLY], ids=["nothing", "seeds-only"])
+@pytest.mark.parametrize(
+    "practices", [s3.IRREPRODUCIBLE, s3.SEEDS_ONLY], ids=["nothing", "seeds-only"]
+)
 def test_irreproducible_training_differs_across_fresh_processes(practices):
     """Without sorted columns, even with every seed fixed, another process trains another model."""
     comparison = s3.train_in_fresh_processes(practices, hash_seeds=(1, 2))
@@ -210,7 +227,9 @@ def test_grader_passes_on_the_reference_answer():
 @pytest.mark.slow
 def test_grader_fails_with_columns_from_a_set_without_naming_the_switch():
     """Seeds without sorted columns fail, and the message does not give the answer away."""
-    report = s3.grade_switchboard(["seed_split", "seed_model", "explicit_params", "pinned_versions_checked"])
+    report = s3.grade_switchboard(
+        ["seed_split", "seed_model", "explicit_params", "pinned_versions_checked"]
+    )
     assert report["passed"] is False
     assert "different" in report["message"]
     for key in s3.Practices.keys_known():
@@ -224,7 +243,13 @@ def test_grader_fails_with_columns_from_a_set_without_naming_the_switch():
 def test_worker_refuses_a_bad_practice_name():
     """Someone running the worker by hand with a typo gets a non-zero exit and the known names."""
     done = subprocess.run(
-        [sys.executable, "-m", "case_study.stage3_worker", "--practices", "seed_split,sorted_colums"],
+        [
+            sys.executable,
+            "-m",
+            "case_study.stage3_worker",
+            "--practices",
+            "seed_split,sorted_colums",
+        ],
         cwd=paths.PROJECT_ROOT, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode != 0

@@ -72,14 +72,16 @@ def test_side_by_side_has_the_contract_columns():
     """`python -m case_study stage 4` gets a figure / irreproducible / reproducible table."""
     table = s4.side_by_side()
     assert list(table.columns) == ["figure", "irreproducible", "reproducible"]
-    reproducible = dict(zip(table["figure"], table["reproducible"]))
+    reproducible = dict(zip(table["figure"], table["reproducible"], strict=True))
     matched = reproducible["compared fields matching after rebuild"].split(" of ")
     assert matched[0] == matched[1]
 
 
 def test_check_answers_agree_with_the_computations():
     """The reference answers in lessons/04-legacy/checks.toml match what the code computes."""
-    checks = tomllib.loads((paths.LESSONS_DIR / "04-legacy" / "checks.toml").read_text(encoding="utf-8"))["check"]
+    checks = tomllib.loads(
+        (paths.LESSONS_DIR / "04-legacy" / "checks.toml").read_text(encoding="utf-8")
+    )["check"]
     computed = [c for c in checks if c["kind"] == "predict_then_run"]
     assert len(computed) >= 1
     for check in computed:

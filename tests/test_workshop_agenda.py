@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -123,7 +123,7 @@ def test_stage_timings_add_teaching_and_exercise():
 
 def test_elapsed_minutes_between_times():
     """Elapsed minutes come from the start and the current time."""
-    start = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
     assert elapsed_minutes(start, start + timedelta(minutes=7, seconds=30)) == 7.5
     assert elapsed_minutes(start, start - timedelta(minutes=2)) == -2.0
 

@@ -323,7 +323,10 @@ def test_a_broken_edit_keeps_the_last_good_course_and_logs_every_problem_once(tm
         again = loader.load_course_or_last_good(folder)
     assert broken.course is first.course and broken.stale
     assert again.course is first.course and again.problems == broken.problems
-    assert {problem.file.split("/")[-1] for problem in broken.problems} >= {"checks.toml", "lesson.md"}
+    assert {problem.file.split("/")[-1] for problem in broken.problems} >= {
+        "checks.toml",
+        "lesson.md",
+    }
     assert all(problem.is_error for problem in broken.problems)
     (record,) = [r for r in caplog.records if r.name == "workshop.content.loader"]  # once
     assert record.levelname == "ERROR" and "numerik" in record.getMessage()

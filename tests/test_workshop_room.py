@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -21,7 +21,7 @@ from workshop.room import (
     stuck_learners,
 )
 
-NOW = datetime(2025, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 10, 0, 0, tzinfo=UTC)
 STAGES = {"why": ["why-a", "why-b"], "design": ["design-a"], "wrap-up": []}
 
 
@@ -114,7 +114,7 @@ def test_stage_completion_counts_passed_or_revealed(room):
         StageCompletion("wrap-up", 0, 5, 0, None),   # nothing to complete
     ]
     here = [row.code for row in active_learners(store.all_learners(), NOW)]
-    active = [l for l in store.all_learners() if l.code in here]
+    active = [learner for learner in store.all_learners() if learner.code in here]
     shares = [row.share for row in stage_completion(active, store.all_progress(), STAGES)]
     assert shares == [0.5, 0.75, None]
     assert stage_completion([], store.all_progress(), STAGES)[0].share is None
@@ -150,7 +150,7 @@ def test_check_figures_are_exact(room):
 def test_check_figures_for_a_subset_and_an_untouched_check(room):
     """Figures can be restricted to some learners; a check nobody tried has no rates."""
     store, codes = room
-    only_bob = [l for l in store.all_learners() if l.code == codes["bob"]]
+    only_bob = [learner for learner in store.all_learners() if learner.code == codes["bob"]]
     rows = check_figures(store.all_progress(), {"why": ["why-a"], "data": ["data-x"]},
                          learners=only_bob)
     assert (rows[0].learners_attempted, rows[0].pass_rate, rows[0].median_attempts) == (

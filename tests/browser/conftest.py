@@ -45,7 +45,10 @@ def pytest_collection_modifyitems(config, items):
 def _require_chromium() -> None:
     if Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK):
         return
-    reason = f"Chromium is absent ({CHROMIUM} not found); install it with: apt-get install -y chromium"
+    reason = (
+        f"Chromium is absent ({CHROMIUM} not found); "
+        "install it with: apt-get install -y chromium"
+    )
     if os.environ.get("WORKSHOP_REQUIRE_BROWSER") == "1":
         pytest.fail(f"WORKSHOP_REQUIRE_BROWSER=1 but {reason}")
     pytest.skip(reason)
@@ -119,7 +122,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+        )
         yield chromium
         chromium.close()
 
@@ -154,8 +159,11 @@ class PageWatch:
     def outside_requests(self) -> list[str]:
         """Requests to anywhere but 127.0.0.1 (data: and blob: URLs stay in the page)."""
         return [
-            url for url in self.requests
-            if not url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:"))
+            url
+            for url in self.requests
+            if not url.startswith(
+                ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+            )
         ]
 
     def unexpected_console_errors(self) -> list[str]:

@@ -10,17 +10,29 @@ from playwright.sync_api import expect
 
 from workshop.ui.pages import APP_NAME
 
-from .helpers import (CONTENT_STAGES, LOAD_TIMEOUT, full_page_screenshot, go_to_stage, main,
-                      open_app, open_room_tab, settle, sidebar)
+from .helpers import (
+    CONTENT_STAGES,
+    LOAD_TIMEOUT,
+    full_page_screenshot,
+    go_to_stage,
+    main,
+    open_app,
+    open_room_tab,
+    settle,
+    sidebar,
+)
 
 STAGES = CONTENT_STAGES
 
 
 def _drawn_without_errors(page, where: str) -> None:
     """No traceback, and no st.error box: on a new learner's page nothing has failed yet."""
-    expect(main(page).locator('[data-testid="stException"]'), f"a traceback on {where}").to_have_count(0)
-    expect(main(page).locator('[data-testid="stAlertContentError"]'), f"an error box on {where}"
-           ).to_have_count(0)
+    expect(
+        main(page).locator('[data-testid="stException"]'), f"a traceback on {where}"
+    ).to_have_count(0)
+    expect(
+        main(page).locator('[data-testid="stAlertContentError"]'), f"an error box on {where}"
+    ).to_have_count(0)
 
 
 def test_every_page_draws_offline_without_console_errors_and_is_screenshotted(
@@ -60,7 +72,9 @@ def test_every_page_draws_offline_without_console_errors_and_is_screenshotted(
     open_room_tab(page, server["instructor_code"])
     _drawn_without_errors(page, "the instructor's room view")
     seen.assert_clean("the instructor's room view")
-    shots.append(full_page_screenshot(page, screenshot_dir / f"{len(STAGES) + 2:02d}-instructor-room.png"))
+    shots.append(
+        full_page_screenshot(page, screenshot_dir / f"{len(STAGES) + 2:02d}-instructor-room.png")
+    )
 
     for shot in shots:
         assert shot.stat().st_size > 10_000, f"{shot.name} looks empty"

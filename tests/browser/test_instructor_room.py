@@ -7,8 +7,18 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from .helpers import (COURSE, ROOM_TIMEOUT, STEP_TIMEOUT, answer_single_choice, go_to_stage,
-                      main, open_app, open_room_tab, single_choice_checks, status_line)
+from .helpers import (
+    COURSE,
+    ROOM_TIMEOUT,
+    STEP_TIMEOUT,
+    answer_single_choice,
+    go_to_stage,
+    main,
+    open_app,
+    open_room_tab,
+    single_choice_checks,
+    status_line,
+)
 
 FIRST = COURSE.stages[0]
 # The last single-choice check of Stage 0: no other browser test answers it, but the
@@ -51,7 +61,9 @@ def test_instructor_room_view_counts_a_learners_pass_by_itself(server, make_cont
     open_app(learner, server["url"])
     go_to_stage(learner, FIRST)
     box = answer_single_choice(learner, FIRST, CHECK, CHECK.answer)
-    expect(box.get_by_text(status_line("passed", 1, 0), exact=True)).to_be_visible(timeout=STEP_TIMEOUT)
+    expect(box.get_by_text(status_line("passed", 1, 0), exact=True)).to_be_visible(
+        timeout=STEP_TIMEOUT
+    )
 
     # No click on the instructor's page: its room view redraws itself.
     expect(passed_cell).to_have_text(str(passed_before + 1), timeout=ROOM_TIMEOUT)

@@ -7,10 +7,23 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import (CONTENT_STAGES, STEP_TIMEOUT, answer_single_choice, check_box, expect_mark,
-                      expect_stage_page, go_to_stage, main, open_app,
-                      resume_code, settle, single_choice_checks, stage_link, status_line,
-                      wrong_key)
+from .helpers import (
+    CONTENT_STAGES,
+    STEP_TIMEOUT,
+    answer_single_choice,
+    check_box,
+    expect_mark,
+    expect_stage_page,
+    go_to_stage,
+    main,
+    open_app,
+    resume_code,
+    settle,
+    single_choice_checks,
+    stage_link,
+    status_line,
+    wrong_key,
+)
 
 STAGES = CONTENT_STAGES
 FIRST, SECOND = STAGES[0], STAGES[1]
@@ -32,13 +45,17 @@ def test_learner_goes_through_stages_and_sidebar_marks_follow_their_checks(serve
 
     check = single_choice_checks(FIRST)[0]
     box = answer_single_choice(page, FIRST, check, wrong_key(check))
-    expect(box.get_by_text(status_line("failed", 1, 0), exact=True)).to_be_visible(timeout=STEP_TIMEOUT)
+    expect(box.get_by_text(status_line("failed", 1, 0), exact=True)).to_be_visible(
+        timeout=STEP_TIMEOUT
+    )
     wrong_option = next(option for option in check.options if option.key == wrong_key(check))
     expect(box.get_by_text(f"Not quite. {wrong_option.feedback}".strip())).to_be_visible()
     expect_mark(page, FIRST, "◐")
 
     box = answer_single_choice(page, FIRST, check, check.answer)
-    expect(box.get_by_text(status_line("passed", 2, 0), exact=True)).to_be_visible(timeout=STEP_TIMEOUT)
+    expect(box.get_by_text(status_line("passed", 2, 0), exact=True)).to_be_visible(
+        timeout=STEP_TIMEOUT
+    )
     expect(box.get_by_text(re.compile(r"^Right\."))).to_be_visible()
     expect_mark(page, FIRST, "◐")
 
@@ -62,7 +79,9 @@ def test_learner_goes_through_stages_and_sidebar_marks_follow_their_checks(serve
 
     second_check = single_choice_checks(SECOND)[0]
     box = answer_single_choice(page, SECOND, second_check, wrong_key(second_check))
-    expect(box.get_by_text(status_line("failed", 1, 0), exact=True)).to_be_visible(timeout=STEP_TIMEOUT)
+    expect(box.get_by_text(status_line("failed", 1, 0), exact=True)).to_be_visible(
+        timeout=STEP_TIMEOUT
+    )
     expect_mark(page, SECOND, "◐")
     assert resume_code(page) == code, "the learner keeps one code across pages"
     seen.assert_clean("the learner's journey")
@@ -79,9 +98,13 @@ def test_refresh_keeps_the_learners_code_and_progress(server, context, watch):
 
     passed_check, failed_check = single_choice_checks(FIRST)[1:3]
     box = answer_single_choice(page, FIRST, passed_check, passed_check.answer)
-    expect(box.get_by_text(status_line("passed", 1, 0), exact=True)).to_be_visible(timeout=STEP_TIMEOUT)
+    expect(box.get_by_text(status_line("passed", 1, 0), exact=True)).to_be_visible(
+        timeout=STEP_TIMEOUT
+    )
     box = answer_single_choice(page, FIRST, failed_check, wrong_key(failed_check))
-    expect(box.get_by_text(status_line("failed", 1, 0), exact=True)).to_be_visible(timeout=STEP_TIMEOUT)
+    expect(box.get_by_text(status_line("failed", 1, 0), exact=True)).to_be_visible(
+        timeout=STEP_TIMEOUT
+    )
     box.get_by_role("button", name=f"Hint (0/{len(failed_check.hints)})", exact=True).click()
     expect(box.get_by_text(f"Hint 1: {failed_check.hints[0]}")).to_be_visible(timeout=STEP_TIMEOUT)
     expect_mark(page, FIRST, "◐")
@@ -100,7 +123,9 @@ def test_refresh_keeps_the_learners_code_and_progress(server, context, watch):
     expect(failed_box.get_by_text(status_line("failed", 1, 1), exact=True)).to_be_visible()
     expect(failed_box.get_by_text(f"Hint 1: {failed_check.hints[0]}")).to_be_visible()
     # A passed check stays finished after the refresh: it cannot be submitted again.
-    expect(check_box(page, FIRST, passed_check.id).get_by_role("button", name="Submit")).to_be_disabled()
+    expect(
+        check_box(page, FIRST, passed_check.id).get_by_role("button", name="Submit")
+    ).to_be_disabled()
     # The other stages are as untouched as before.
     for stage in STAGES[1:]:
         expect(stage_link(page, stage)).to_have_text(re.compile("·$"))

@@ -14,8 +14,6 @@ import sys
 
 import pytest
 
-from workshop.progress import STORE_FILENAME, ProgressStore, clean_display_name
-from workshop.ui import session
 from tests.ui.helpers import (
     PROJECT_ROOT,
     current_page,
@@ -23,6 +21,8 @@ from tests.ui.helpers import (
     open_page,
     write_team_lessons,
 )
+from workshop.progress import STORE_FILENAME, ProgressStore, clean_display_name
+from workshop.ui import session
 
 STAGE = "team-habits"
 
@@ -233,7 +233,9 @@ def test_wrap_up_policy_download_lists_ticked_items_and_gaps(team_lessons):
     at.checkbox(key="policy-team-habits:0").check().run()
     at.text_input(key="policy-team").input("Credit risk").run()
     assert not at.exception
-    preview = next(block.value for block in at.code if block.value.startswith("# Our reproducibility"))
+    preview = next(
+        block.value for block in at.code if block.value.startswith("# Our reproducibility")
+    )
     assert preview.splitlines()[0] == "# Our reproducibility policy: Credit risk"
     done, gaps = preview.split("## Gaps, and the tools that close them")
     assert "- [x] Write the split and the seed down before modelling" in done

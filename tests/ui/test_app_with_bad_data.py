@@ -111,7 +111,8 @@ def test_a_tampered_loan_file_is_refused_on_every_stage_with_both_hashes(data_co
     lines = raw.read_text().splitlines(keepends=True)
     lines[0] = lines[0].replace("A11", "A12", 1)
     raw.write_text("".join(lines))
-    expected = json.loads((PROJECT_ROOT / "data" / "manifest.json").read_text())["files"]["german.data"]["sha256"]
+    manifest = json.loads((PROJECT_ROOT / "data" / "manifest.json").read_text())
+    expected = manifest["files"]["german.data"]["sha256"]
 
     report = _run_app_on(data_copy, tmp_path)
 
@@ -119,7 +120,9 @@ def test_a_tampered_loan_file_is_refused_on_every_stage_with_both_hashes(data_co
         assert seen["exceptions"] == [], f"{page}: {seen['exceptions']}"
     for page in STAGES_NEEDING_LOAN_DATA:
         errors = " ".join(report[page]["errors"])
-        assert "does not match the manifest" in errors, f"{page} did not refuse the data: {errors!r}"
+        assert "does not match the manifest" in errors, (
+            f"{page} did not refuse the data: {errors!r}"
+        )
         assert expected in errors, f"{page} does not name the expected hash"
         assert "checking_status" in errors, f"{page} does not say what changed"
     # Stage 0 uses the other, untouched file and still works.

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.ui.helpers import new_app
 from workshop.content import load_course
 from workshop.ui.lesson_view import lessons_dir
-from tests.ui.helpers import new_app
 
 COURSE = load_course(lessons_dir())  # the same folder the app reads
 STAGES = [stage for stage in COURSE.stages if stage.id != "wrap-up"]
