@@ -18,11 +18,12 @@ from workshop import audit_import, policy
 from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
 from workshop.ui import check_widgets, lesson_view, pages, session, take_home
+from workshop.ui.widgets import GREY
 
 OUTCOME_LABELS = {outcome.value: outcome.label for outcome in Outcome}
 # One colour per outcome, fixed, so the legend means the same on every visit.
 OUTCOME_COLOURS = {Outcome.PASSED.label: "#2e7d32", Outcome.REVEALED.label: "#f9a825",
-                   Outcome.FAILED.label: "#c62828", Outcome.NOT_ATTEMPTED.label: "#9e9e9e"}
+                   Outcome.FAILED.label: "#c62828", Outcome.NOT_ATTEMPTED.label: GREY}
 # Pixels per stage row of the results chart, and room for the axis and the legend: rows
 # tall enough to read, and labels that are never cut off.
 ROW_HEIGHT, CHART_MARGIN, LABEL_LIMIT = 36, 70, 320
