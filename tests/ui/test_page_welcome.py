@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import tomllib
 
+from tests.ui.helpers import PROJECT_ROOT
 from workshop.content import citations, uncited_figures
 from workshop.ui.welcome import parse_welcome
-from tests.ui.helpers import PROJECT_ROOT
 
 WELCOME = PROJECT_ROOT / "lessons" / "welcome.md"
 SOURCES = PROJECT_ROOT / "lessons" / "sources.toml"
@@ -20,16 +20,18 @@ def _welcome():
 def test_every_figure_on_the_welcome_page_cites_a_listed_source():
     """No number reaches the welcome page without its source on the same line."""
     text = _welcome()
-    known = {source["id"] for source in tomllib.loads(SOURCES.read_text(encoding="utf-8"))["source"]}
+    sources = tomllib.loads(SOURCES.read_text(encoding="utf-8"))["source"]
+    known = {source["id"] for source in sources}
     assert uncited_figures(text.body) == []
     cited = citations(text.body)
     assert cited and set(cited) <= known
 
 
 def test_the_welcome_page_credits_the_talk_and_says_the_case_study_is_ours():
-    """The talk is cited, and the page says its case study was never published."""
+    """The talk is cited, and the page says we found no published version of its case study
+    (an absence claim, worded as one)."""
     text = _welcome()
-    line = next(line for line in text.body.splitlines() if "never published" in line)
+    line = next(line for line in text.body.splitlines() if "no published version" in line)
     assert "[gupta2019]" in line and "our own" in line
     assert text.title and text.meta.get("start_label")
 
@@ -43,10 +45,10 @@ def test_front_matter_is_optional_and_a_missing_title_falls_back():
 def test_the_minutes_per_stage_table_lists_every_format_and_stage():
     """The welcome page's "Minutes per stage" table has a row per format and a column per
     stage, with the minutes course.toml gives."""
+    from tests.ui.helpers import new_app
     from workshop.content import load_course
     from workshop.ui.lesson_view import lessons_dir
     from workshop.ui.welcome import agenda_rows
-    from tests.ui.helpers import new_app
 
     at = new_app().run()
     assert not at.exception
