@@ -103,4 +103,5 @@ def test_wrap_up_page_shows_results_chart_policy_and_export(app):
     policy_boxes = [box for box in at.checkbox if box.key.startswith("policy-")]
     assert len(policy_boxes) == sum(len(s.lesson.checklist) for s in COURSE.stages)
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Download the policy (Markdown)", "Download my progress (JSON)"]
+    assert labels == ["Download the policy (Markdown)", "Download my progress (JSON)",
+                      "Download the case study (.zip)"]
