@@ -42,14 +42,15 @@ def room(tmp_path):
 
 def test_the_policy_waits_per_client_and_for_the_room():
     policy = throttle.Policy("instructor", free_failures=3, first_wait=1, max_wait=300,
-                             room_interval=1)
+                             room_interval=1, room_free_failures=10)
     assert [policy.client_wait(n) for n in range(0, 14)] == [
         0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
     assert policy.client_wait(10_000) == 300
     nobody = RecentFailures(0, None)
     assert policy.wait_seconds(nobody, nobody) == 0
-    # Someone else failed 0.25 s ago: everyone waits out the room's second.
-    assert policy.wait_seconds(nobody, RecentFailures(1, 0.25)) == pytest.approx(0.75)
+    # Someone else failed 0.25 s ago, the room's 10th: everyone waits out the second.
+    assert policy.wait_seconds(nobody, RecentFailures(10, 0.25)) == pytest.approx(0.75)
+    assert policy.wait_seconds(nobody, RecentFailures(9, 0.25)) == 0  # a typo is free
     assert policy.wait_seconds(RecentFailures(6, 3.0), RecentFailures(9, 3.0)) == 1.0
 
 
@@ -71,23 +72,24 @@ def _brute_force(store, clock, seconds: float, guesses_per_second: float,
 
 def test_the_issues_brute_force_now_gets_one_guess_a_second_at_most(room):
     """The reproduction: 45 guesses/s from fresh sessions. In the 110 s that found a
-    4-digit code before, at most 110 codes are compared now, however many clients."""
+    4-digit code before, at most 110 codes (after 10 free ones) are compared now,
+    however many clients."""
     store, clock = room
     compared, unlocked = _brute_force(store, clock, 110, 45, "9999-not-reached", clients=50)
     assert not unlocked
-    assert compared <= 111
+    assert compared <= 10 + 111
     # One client alone is slowed much further by its own doubling wait.
     lone_clock = Clock()
     lone_store = ProgressStore(store.data_dir / "other", now=lone_clock)
     lone, _ = _brute_force(lone_store, lone_clock, 110, 45, "9999-not-reached")
-    assert lone <= 3 + 7  # three free, then 1, 2, 4, 8, 16, 32, 64 s waits
+    assert lone <= 8  # waits of 1, 2, 4, 8, 16, 32, 64 s after each failure
 
 
 def test_a_new_session_and_another_process_do_not_reset_the_wait(room, tmp_path):
     """The wait is in the store: another ProgressStore on the same folder (another
     process of `workshop serve`) sees it, and so does any new session."""
     store, clock = room
-    for _ in range(5):  # three free failures, then waits of 1 s and 2 s
+    for _ in range(2):  # waits of 1 s, then 2 s
         try_code_shared("wrong", "the-real-code-123", store, "10.0.0.9")
         clock.advance(1.01)
     other_process = ProgressStore(tmp_path, now=clock)

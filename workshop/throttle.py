@@ -5,10 +5,13 @@ a 4-digit instructor code in under two minutes. Failed tries now go into the pro
 store (``ProgressStore.record_failure``), which every process of a room shares, and each
 try first asks how long to wait:
 
-- **Per client** (the address ``st.context`` reports, else ``unknown``): a few free
-  failures in a 15-minute window, then 1 s, 2 s, 4 s … up to 5 minutes after each failure.
-- **Room-wide**: at most one failure per second, whoever makes it, so many clients (or a
-  spoofed address per try) still get at most 3,600 guesses an hour.
+- **Per client** (the address ``st.context`` reports, else ``unknown``): 1 s, 2 s, 4 s …
+  up to 5 minutes after each failure in a 15-minute window (for resume codes, after 5
+  free failures: learners mistype).
+- **Room-wide**: after 10 failures in the window, at most one failure per second, whoever
+  makes it, so many clients (or a spoofed address per try) still get at most 3,600
+  guesses an hour. (The first few go unslowed, so a typo followed at once by the right
+  code is not made to wait.)
 
 While a wait is running the typed code is not compared at all. Each failure is logged
 (logger ``workshop.throttle``, WARNING) with the client and the counts, never the code.
@@ -46,7 +49,9 @@ class Policy:
         free_failures: failures per client in ``window`` before any wait.
         first_wait: seconds to wait after the first failure beyond the free ones.
         max_wait: the longest wait per client, in seconds.
-        room_interval: seconds after any failure in the room before the next try.
+        room_interval: seconds after any failure in the room before the next try, once
+            the room has had ``room_free_failures`` in the window.
+        room_free_failures: failures in the room in ``window`` before that interval applies.
         window: how far back failures count.
     """
 
@@ -55,6 +60,7 @@ class Policy:
     first_wait: float = 1.0
     max_wait: float = 300.0
     room_interval: float = 1.0
+    room_free_failures: int = 10
     window: timedelta = timedelta(minutes=15)
 
     def client_wait(self, failures: int) -> float:
@@ -69,12 +75,12 @@ class Policy:
         waits = [0.0]
         if client.seconds_since_last is not None:
             waits.append(self.client_wait(client.count) - client.seconds_since_last)
-        if room.seconds_since_last is not None:
+        if room.seconds_since_last is not None and room.count >= self.room_free_failures:
             waits.append(self.room_interval - room.seconds_since_last)
         return max(waits)
 
 
-INSTRUCTOR = Policy(INSTRUCTOR_SCOPE, free_failures=3)
+INSTRUCTOR = Policy(INSTRUCTOR_SCOPE, free_failures=0)
 # Learners mistype their code more often than instructors do; the room-wide ceiling is
 # what bounds guessing.
 RESUME = Policy(RESUME_SCOPE, free_failures=5)

@@ -34,8 +34,8 @@ def _everything(at) -> str:
 @pytest.fixture
 def strict_resume(monkeypatch):
     """No free failures and a long room interval, so the test does not race the clock."""
-    monkeypatch.setattr(throttle, "RESUME", throttle.Policy("resume", free_failures=0,
-                                                            room_interval=600))
+    monkeypatch.setattr(throttle, "RESUME", throttle.Policy(
+        "resume", free_failures=0, room_interval=600, room_free_failures=0))
 
 
 def test_a_guessed_code_in_the_address_is_throttled_across_sessions(strict_resume):
@@ -73,8 +73,8 @@ def test_typed_resume_codes_are_throttled(strict_resume):
 def test_a_new_session_does_not_reset_the_instructor_wait(monkeypatch):
     """The issue's reproduction used a new websocket per guess: the wait survives it."""
     monkeypatch.setenv(ENV_VAR, CODE)
-    monkeypatch.setattr(throttle, "INSTRUCTOR", throttle.Policy("instructor",
-                                                                room_interval=600))
+    monkeypatch.setattr(throttle, "INSTRUCTOR", throttle.Policy(
+        "instructor", room_interval=600, room_free_failures=0))
     for typed, expected in (("wrong-guess-1", "Wrong code."),
                             (CODE, "Too many wrong codes: this try was not checked.")):
         at = new_app().run()

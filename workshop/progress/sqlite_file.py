@@ -34,6 +34,7 @@ from workshop.progress.sqlite_salvage import (
     Salvaged,
     header_damage,
     move_aside,
+    read_header,
     salvage,
 )
 from workshop.progress.sqlite_schema import create_or_upgrade
@@ -169,12 +170,12 @@ class SQLiteFile:
     def _inspect(self) -> None:
         """Check the file on disk; raise ``_Corrupt`` if it must be moved aside."""
         try:
-            with open(self.path, "rb") as handle:
-                header = handle.read(len(_SQLITE_HEADER))
-        except FileNotFoundError:
-            return
+            found = read_header(self.path)  # never open and close it: that drops locks
         except OSError as exc:
             raise _Corrupt(f"it cannot be read: {exc}") from exc
+        if found is None:
+            return
+        header = found[0][:len(_SQLITE_HEADER)]
         if header and header != _SQLITE_HEADER:
             # Decided before SQLite opens it: SQLite would delete a -wal file next to a
             # file it cannot parse, and that file belongs to the damaged store.

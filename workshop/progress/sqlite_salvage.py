@@ -21,6 +21,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,21 +41,67 @@ def _page_size(raw: bytes) -> int | None:
     return size if 512 <= size <= 65536 and size & (size - 1) == 0 else None
 
 
+# POSIX drops every lock a process holds on a file when it closes *any* descriptor of that
+# file, SQLite's locks included ("How To Corrupt An SQLite Database File", 2.2): another
+# process could then think it is alone and delete the WAL that connections here still
+# write to. So the store file is only ever read through one descriptor per file, opened
+# once and never closed while the file exists.
+_READERS: dict[tuple[int, int], int] = {}
+_READERS_LOCK = threading.Lock()
+_SPARE: list[int] = []  # opened in a race, never closed either
+
+
+def _reader(path: Path) -> tuple[int, os.stat_result] | None:
+    """A kept descriptor of the file now at ``path`` and its stat; None if there is none."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    key = (info.st_dev, info.st_ino)
+    with _READERS_LOCK:
+        fd = _READERS.get(key)
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY)
+            opened = os.fstat(fd)
+            key = (opened.st_dev, opened.st_ino)  # the file may have been replaced
+            if key in _READERS:  # replaced meanwhile by a file already kept: keep both
+                _SPARE.append(fd)
+                fd = _READERS[key]
+            else:
+                _forget_deleted()
+                _READERS[key] = fd
+    return fd, os.fstat(fd)
+
+
+def _forget_deleted() -> None:
+    """Close the kept descriptors of files that were deleted (no name refers to them)."""
+    for key, fd in list(_READERS.items()):
+        if os.fstat(fd).st_nlink == 0:
+            os.close(fd)
+            del _READERS[key]
+
+
+def read_header(path: Path) -> tuple[bytes, int] | None:
+    """The first 100 bytes of the file at ``path`` and its size; None if it is missing."""
+    found = _reader(path)
+    if found is None:
+        return None
+    fd, info = found
+    return os.pread(fd, HEADER_SIZE, 0), info.st_size
+
+
 def header_damage(path: Path) -> str | None:
     """Why the file at ``path`` is damaged, judged from its header and size; None if fine.
 
     A missing or empty file is not damaged (a new store). Only reads 100 bytes.
     """
     try:
-        with open(path, "rb") as handle:
-            header = handle.read(HEADER_SIZE)
-            size = os.fstat(handle.fileno()).st_size
-    except FileNotFoundError:
-        return None
+        found = read_header(path)
     except OSError as exc:
         return f"it cannot be read: {exc}"
-    if size == 0:
+    if found is None or found[1] == 0:
         return None
+    header, size = found
     if len(header) < HEADER_SIZE or header[:16] != HEADER:
         return "it no longer starts with the SQLite file header"
     page_size = _page_size(header[16:18])
@@ -66,6 +113,22 @@ def header_damage(path: Path) -> str | None:
         return (f"it is {size} bytes long, shorter than the {pages} pages of {page_size} "
                 "bytes its header records (it was truncated)")
     return None
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """Copy ``source`` through its kept descriptor (see ``_READERS``), never closing one."""
+    found = _reader(source)
+    if found is None:
+        raise FileNotFoundError(source)
+    fd, info = found
+    with open(target, "wb") as out:
+        offset = 0
+        while offset < info.st_size:
+            chunk = os.pread(fd, 1 << 20, offset)
+            if not chunk:
+                break
+            out.write(chunk)
+            offset += len(chunk)
 
 
 def _version_number() -> bytes:
@@ -320,7 +383,7 @@ def salvage(damaged: Path, target: sqlite3.Connection,
     try:
         with tempfile.TemporaryDirectory(prefix=".salvage-", dir=damaged.parent) as scratch:
             copy = Path(scratch) / "damaged.sqlite3"
-            shutil.copyfile(damaged, copy)
+            _copy_file(damaged, copy)
             if Path(f"{damaged}-wal").exists():
                 shutil.copyfile(f"{damaged}-wal", f"{copy}-wal")
             source = _open_copy(copy, page_size)
