@@ -31,6 +31,8 @@ from workshop.errors import ProgressStoreError
 from workshop.progress.model import SCHEMA_VERSION, utc
 from workshop.progress.sqlite_salvage import (
     HEADER,
+    NOTICE_FRESH,
+    NOTICE_KEPT,
     Salvaged,
     header_damage,
     move_aside,
@@ -73,12 +75,6 @@ class _Corrupt(Exception):
 class _Damaged(Exception):
     """Internal: a transaction found the file damaged or replaced; recover and retry."""
 
-
-# Short, path-free messages for learners, beside each detailed message for the instructor.
-NOTICE_KEPT = ("The progress storage had a problem and was repaired; your saved progress "
-               "was kept.")
-NOTICE_FRESH = ("The progress storage had a problem and was started afresh. If earlier "
-                "progress is missing, tell the instructor.")
 
 
 class SQLiteFile:

@@ -34,6 +34,12 @@ _LARGEST_ROWID = 2**62
 
 log = logging.getLogger(__name__)
 
+# Short, path-free messages for learners, beside each detailed message for the instructor.
+NOTICE_KEPT = ("The progress storage had a problem and was repaired; your saved progress "
+               "was kept.")
+NOTICE_FRESH = ("The progress storage had a problem and was started afresh. If earlier "
+                "progress is missing, tell the instructor.")
+
 
 def _page_size(raw: bytes) -> int | None:
     size = int.from_bytes(raw, "big")
