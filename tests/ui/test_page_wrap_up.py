@@ -23,7 +23,8 @@ def _report(project: str) -> str:
 
 
 def _ticks(at) -> dict[str, bool]:
-    return {key: at.checkbox(key=f"policy-{key}").value for key in policy.policy_keys(COURSE)}
+    keys = policy.policy_keys(COURSE)
+    return {key: at.checkbox(key=f"policy-item-{key}").value for key in keys}
 
 
 def _paste(at, text: str):
@@ -53,7 +54,7 @@ def test_pasting_a_careful_projects_report_ticks_what_it_found():
     _paste(at, report)
     assert not at.exception
     assert {key for key, ticked in _ticks(at).items() if ticked} == found
-    assert at.session_state[wrap_up.POLICY_TICKS_KEY] == dict.fromkeys(sorted(found), True)
+    assert at.session_state[wrap_up.POLICY_TICKS_KEY]["ticks"] == dict.fromkeys(sorted(found), True)
     [message] = at.success
     assert "items read" in message.value and f"{len(found)} ticked" in message.value
     preview = next(b.value for b in at.code if b.value.startswith("# Our reproducibility"))
@@ -69,8 +70,8 @@ def test_a_careless_report_unticks_and_cannot_tell_leaves_the_tick_alone():
     data["items"][0]["status"] = "cannot_tell"
     at = new_app().run()
     open_page(at, "wrap-up")
-    at.checkbox(key=f"policy-{unjudged}").check().run()
-    at.checkbox(key=f"policy-{missing}").check().run()
+    at.checkbox(key=f"policy-item-{unjudged}").check().run()
+    at.checkbox(key=f"policy-item-{missing}").check().run()
     _paste(at, json.dumps(data))
     assert not at.exception
     ticks = _ticks(at)
@@ -83,7 +84,7 @@ def test_a_text_that_is_not_a_report_is_refused_and_changes_no_tick():
     at = new_app().run()
     open_page(at, "wrap-up")
     key = sorted(policy.policy_keys(COURSE))[0]
-    at.checkbox(key=f"policy-{key}").check().run()
+    at.checkbox(key=f"policy-item-{key}").check().run()
     _paste(at, '{"schema": "workshop-audit/1", "items": [{"policy_key": "[x](javascript:1)", '
                '"status": "found"}]}')
     assert not at.exception
@@ -131,3 +132,58 @@ def test_the_sidebar_marks_the_wrap_up_done_only_when_every_check_is_finished():
     assert wrap_up_mark(COURSE, done) == DONE
     done[every[0]] = SimpleNamespace(outcome="failed")
     assert wrap_up_mark(COURSE, done) == ""
+
+
+def _tick(at, key: str, ticked: bool = True):
+    box = at.checkbox(key=f"policy-item-{key}")
+    return (box.check() if ticked else box.uncheck()).run()
+
+
+def test_ticks_persist_across_a_reload_a_restart_and_another_machine():
+    """Ticks live with the learner's progress: a new session with the same code (a reload,
+    a restarted server, another machine) sees them, and the export carries them."""
+    from workshop.ui import session
+
+    first_key, second_key = sorted(policy.policy_keys(COURSE))[:2]
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    code = at.query_params["code"]
+    _tick(at, first_key)
+    _tick(at, second_key)
+    _tick(at, second_key, ticked=False)
+    assert not at.exception
+
+    again = new_app(code).run()  # a reload, or the same code typed on another machine
+    open_page(again, "wrap-up")
+    ticks = _ticks(again)
+    assert ticks[first_key] is True and ticks[second_key] is False
+    assert sum(ticks.values()) == 1
+
+    stored = json.loads(session.get_store().export_json(code))["policy_ticks"]
+    assert stored == {first_key: True, second_key: False}
+
+
+def test_another_learner_does_not_see_these_ticks():
+    first_key = sorted(policy.policy_keys(COURSE))[0]
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    _tick(at, first_key)
+    other = new_app().run()
+    open_page(other, "wrap-up")
+    assert not any(_ticks(other).values())
+
+
+def test_a_tick_the_store_cannot_save_says_not_saved(monkeypatch):
+    from workshop.errors import ProgressStoreError
+    from workshop.progress import ProgressStore
+
+    def refuse(self, code, item_key, ticked):
+        raise ProgressStoreError("The store is locked.")
+
+    first_key = sorted(policy.policy_keys(COURSE))[0]
+    at = new_app().run()
+    open_page(at, "wrap-up")
+    monkeypatch.setattr(ProgressStore, "set_policy_tick", refuse)
+    _tick(at, first_key)
+    assert not at.exception
+    assert any("Not saved" in error.value for error in at.error)

@@ -33,6 +33,8 @@ RESULT_COLUMNS = ["Stage", "Check", "Question", "Outcome", "Attempts", "Hints", 
 # checkboxes, kept in session state so it outlives the page's widgets. Every change goes
 # through set_policy_ticks, where persistence in the progress store can plug in later.
 POLICY_TICKS_KEY = "policy-ticks"
+POLICY_SAVE_ERROR_KEY = "policy-save-error"
+TICK_WIDGET_PREFIX = "policy-item-"
 AUDIT_TEXT_KEY = "policy-audit-json"
 AUDIT_BUTTON_KEY = "policy-audit-apply"
 AUDIT_MESSAGE_KEY = "policy-audit-message"
@@ -121,26 +123,53 @@ def render_results(course, code: str) -> None:
 
 def _tick_widget_key(key: str) -> str:
     """The checkbox key of the policy item with this policy key."""
-    return f"policy-{key}"
+    return f"{TICK_WIDGET_PREFIX}{key}"
 
 
 def policy_ticks() -> dict[str, bool]:
-    """The learner's policy ticks in this session, by policy key (a copy)."""
-    return dict(st.session_state.get(POLICY_TICKS_KEY, {}))
+    """The learner's policy ticks, by policy key (a copy).
+
+    Read from the progress store once per session and learner, so ticks survive a reload,
+    a restart and a resume on another machine; kept in the session after that.
+    """
+    code = session.learner_code()
+    held = st.session_state.get(POLICY_TICKS_KEY)
+    if not isinstance(held, dict) or held.get("code") != code:
+        try:
+            stored = session.get_store().policy_ticks(code)
+        except WorkshopError as error:
+            st.session_state[POLICY_SAVE_ERROR_KEY] = f"Your saved ticks could not be read: {error}"
+            stored = {}
+        # Another learner's checkboxes (after a resume with a code) must not carry over.
+        for key in [k for k in st.session_state if str(k).startswith(TICK_WIDGET_PREFIX)]:
+            del st.session_state[key]
+        held = {"code": code, "ticks": dict(stored)}
+        st.session_state[POLICY_TICKS_KEY] = held
+    return dict(held["ticks"])
 
 
 def set_policy_ticks(changes: Mapping[str, bool]) -> None:
-    """Change some policy ticks: the one place ticks are written.
+    """Change some policy ticks: the one place ticks are written (session and store).
 
     Call it from a widget callback (or before the checkboxes are drawn): it sets the
-    checkboxes too.
+    checkboxes too. A tick the store could not save stays ticked on screen, with a note
+    that it was not saved.
 
     Args:
         changes: policy key -> ticked; keys not named keep their tick.
     """
-    st.session_state[POLICY_TICKS_KEY] = {**policy_ticks(), **changes}
+    code = session.learner_code()
+    ticks = {**policy_ticks(), **changes}
+    st.session_state[POLICY_TICKS_KEY] = {"code": code, "ticks": ticks}
+    st.session_state.pop(POLICY_SAVE_ERROR_KEY, None)
+    store = session.get_store()
     for key, ticked in changes.items():
         st.session_state[_tick_widget_key(key)] = bool(ticked)
+        try:
+            store.set_policy_tick(code, key, bool(ticked))
+        except WorkshopError as error:
+            st.session_state[POLICY_SAVE_ERROR_KEY] = (
+                f"Not saved — your ticks are on screen but not stored: {error} Try again.")
 
 
 def apply_audit_report(course, text: str | bytes) -> audit_import.AuditImport:
@@ -220,6 +249,8 @@ def render_policy(course) -> None:
     render_audit_import(course)
     team = st.text_input("Team name (optional)", key="policy-team")
     ticks = policy_ticks()
+    if st.session_state.get(POLICY_SAVE_ERROR_KEY):
+        st.error(st.session_state[POLICY_SAVE_ERROR_KEY])
     done: list[str] = []
     current_stage = None
     for item in items:
