@@ -4,6 +4,7 @@ stage with no demo), so these tests do not depend on the shipped lessons' wordin
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1.errors import AppTestError
 
 from tests.ui.helpers import new_app, open_page, write_team_lessons
 from workshop.progress import ProgressStore
@@ -330,3 +331,80 @@ def test_a_wrong_prediction_can_still_lead_to_a_pass(team_lessons):
     record = _progress(at, "habits-predict")
     assert (record.outcome, record.attempts) == ("passed", 3)
     assert "The computation gives it from the shipped CSV." in _texts(at.markdown)
+
+
+# --- a demo button waits for the prediction of the check it feeds -------------------------
+
+SHOPPING = "model-seed-shopping"  # the Stage 3 demo's "Try 20 split seeds" button
+SHOPPING_CHECK = "model-best-seed-gap"
+
+
+def _shopping_figure_shown(at) -> bool:
+    return any(metric.label.startswith("A team reporting its best seed") for metric in at.metric)
+
+
+def test_a_demo_button_is_locked_until_its_prediction_is_committed_then_goes_away():
+    """Stage 3: "Try 20 split seeds" is disabled (pressing it opens nothing) and links to its
+    check until a prediction is committed there; then it works, and once pressed the figure
+    stays open and the button is gone. A reload (a new session, same ?code=) follows the
+    store: the button is unlocked again, not pressed."""
+    at = new_app()
+    at.run()
+    at = open_page(at, "model")
+    button = at.button(key=SHOPPING)
+    assert button.disabled and button.label.startswith("🔒 Try 20 split seeds — commit your")
+    assert any(f'<a id="check-{SHOPPING_CHECK}">' in m.value for m in at.markdown)
+    assert any(f"(#check-{SHOPPING_CHECK})" in m.value for m in at.markdown)
+    with pytest.raises(AppTestError, match="disabled"):  # no one can press it
+        button.click()
+    assert not _shopping_figure_shown(at)
+
+    at.number_input(key=f"{SHOPPING_CHECK}-answer").set_value(0.05)
+    at.button(key=f"{SHOPPING_CHECK}-submit").click().run()
+    assert not at.exception
+    assert _progress(at, SHOPPING_CHECK).attempts == 1
+    button = at.button(key=SHOPPING)
+    assert not button.disabled and button.label == "Try 20 split seeds"
+
+    button.click().run()
+    assert _shopping_figure_shown(at)
+    assert SHOPPING not in [item.key for item in at.button]
+    at.run()  # it stays open
+    assert _shopping_figure_shown(at) and SHOPPING not in [item.key for item in at.button]
+
+    reloaded = open_page(new_app(at.query_params["code"]).run(), "model")
+    assert not reloaded.exception
+    button = reloaded.button(key=SHOPPING)
+    assert not button.disabled and button.label == "Try 20 split seeds"
+    assert not _shopping_figure_shown(reloaded)
+
+
+def test_a_new_learner_on_reload_finds_the_button_locked():
+    """Across a reload with a code that committed nothing, the button stays locked."""
+    first = new_app()
+    first.run()
+    code = first.query_params["code"]
+    at = open_page(new_app(code).run(), "model")
+    assert at.button(key=SHOPPING).disabled
+
+
+@pytest.mark.parametrize(("waiting", "outcomes", "app_rerun"), [
+    ({"a"}, {}, True),                   # the first answer to a check a button waits for
+    ({"a"}, {"a": "failed"}, False),     # already committed: the button is open
+    (set(), {}, False),                  # no demo button waits for it
+])
+def test_a_commit_a_demo_button_waits_for_reruns_the_whole_app(
+        monkeypatch, waiting, outcomes, app_rerun):
+    """Submit or Reveal on a check a locked demo button waits for reruns the app once."""
+    import streamlit as st
+
+    from workshop.ui import check_widgets
+    from workshop.ui.widgets import WAITING_KEY
+
+    monkeypatch.setattr(st, "session_state", {WAITING_KEY: waiting})
+    progress = _isolation("a", outcomes)
+    if outcomes:  # an attempt was recorded
+        store = progress.store
+        monkeypatch.setattr(store, "progress_for", lambda code: {
+            "a": type("P", (), {"attempts": 1, "outcome": "failed"})()})
+    assert check_widgets._demo_waits(progress) is app_rerun

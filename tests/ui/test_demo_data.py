@@ -8,6 +8,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from case_study import data
+from tests.ui.demo_helpers import assert_locked, commit
 
 
 def _demo():
@@ -39,12 +40,9 @@ def test_running_the_leaks_draws_leaky_and_clean_scores_over_seeds():
     at = _new_demo()
     before = len(at.get("vega_lite_chart"))
     assert not any("mean ROC AUC" in m.label for m in at.metric)
-    assert at.button(key="data-run-leaks").label == "Run the three leaks on every seed"
-    assert any(
-        "Predict first" in c.value and "Run the three leaks on every seed" in c.value
-        for c in at.caption
-    )
-    at.button(key="data-run-leaks").click().run()
+    assert_locked(at, "data-run-leaks", "Run the three leaks on every seed",
+                  "data-predict-selection-gain")
+    commit(at, "data-predict-selection-gain").button(key="data-run-leaks").click().run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == before + 1
     spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)

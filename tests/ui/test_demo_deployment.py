@@ -6,6 +6,11 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.demo_helpers import assert_locked, commit
+
+# The checks whose predictions the demo's button waits for.
+FALSE_ALARM_CHECKS = ("deployment-false-alarms", "deployment-threshold")
+
 TIMEOUT = 60
 
 
@@ -21,7 +26,8 @@ def _run() -> AppTest:
 
 def _run_false_alarms() -> AppTest:
     """The demo after the learner pressed "Run the false-alarm study"."""
-    return _run().button(key="deployment-run-false-alarms").click().run()
+    at = commit(_run(), *FALSE_ALARM_CHECKS)
+    return at.button(key="deployment-run-false-alarms").click().run()
 
 
 def _metric(at: AppTest, label_start: str) -> str:
@@ -47,15 +53,13 @@ def test_the_false_alarm_figures_stay_closed_until_the_study_is_run():
     assert not any(m.label.startswith("False alarms") for m in at.metric)
     assert not any("threshold near" in c.value for c in at.caption)
     assert not any('"share' in chart.proto.spec for chart in at.get("vega_lite_chart"))
-    assert at.button(key="deployment-run-false-alarms").label == "Run the false-alarm study"
-    assert any(
-        "Predict first" in c.value and "Run the false-alarm study" in c.value for c in at.caption
-    )
+    assert_locked(at, "deployment-run-false-alarms", "Run the false-alarm study",
+                  "deployment-false-alarms")
     shown = "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
     assert f"{psi_threshold_batch_100():.3f}" not in shown
     assert f"{false_alarm_percent_batch_100():.1f}%" not in shown
 
-    at.button(key="deployment-run-false-alarms").click().run()
+    commit(at, *FALSE_ALARM_CHECKS).button(key="deployment-run-false-alarms").click().run()
     assert not at.exception
     assert _metric(at, "False alarms on credit_amount") == f"{false_alarm_percent_batch_100():.1f}%"
     assert any(f"threshold near {psi_threshold_batch_100():.3f}" in c.value for c in at.caption)

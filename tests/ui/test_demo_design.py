@@ -9,6 +9,11 @@ import json
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.demo_helpers import assert_locked, commit
+
+# The checks whose predictions the demo's button waits for.
+HOLDOUT_CHECKS = ("design-predict-holdout", "design-predict-shuffled")
+
 
 def _demo():
     from workshop.ui.demos import design
@@ -43,16 +48,13 @@ def test_demo_renders_both_columns_with_a_chart_each_and_the_holdout_closed():
     assert len(_chart_rows(at, 0)) == 20
     assert "Announced: best test ROC AUC of 20" in _labels(at)
     assert not any("holdout" in label for label in _labels(at))
-    assert at.button(key="design-open-holdout").label == "Open the locked holdout"
-    assert any(
-        "Predict first" in c.value and "Open the locked holdout" in c.value for c in at.caption
-    )
+    assert_locked(at, "design-open-holdout", "Open the locked holdout", "design-predict-holdout")
 
 
 def test_opening_the_holdout_shows_the_gap_and_the_seed_charts():
     """Opening the locked holdout reveals both teams' holdout scores and the charts over seeds."""
     at = _new_demo()
-    at.button(key="design-open-holdout").click().run()
+    commit(at, *HOLDOUT_CHECKS).button(key="design-open-holdout").click().run()
     assert not at.exception
     assert "The same variant on the locked holdout" in _labels(at)
     assert "Locked holdout, opened once: expected cost" in _labels(at)
@@ -64,7 +66,7 @@ def test_opening_the_holdout_shows_the_gap_and_the_seed_charts():
 def test_the_opened_holdout_stays_open_on_later_runs():
     """Opened once, the holdout stays open for the session: the button is gone, the scores stay."""
     at = _new_demo()
-    at.button(key="design-open-holdout").click().run()
+    commit(at, *HOLDOUT_CHECKS).button(key="design-open-holdout").click().run()
     at.button(key="design-run-again").click().run()
     assert not at.exception
     assert at.session_state["design-holdout-opened"] is True
@@ -87,12 +89,9 @@ def test_check_plan_lists_the_team_plans_gaps_on_demand():
     at = _new_demo()
     shown = " ".join(m.value for m in at.markdown)
     assert "**success_threshold**" not in shown
-    assert at.button(key="design-check-team-plan").label == "Run check_plan on the team's plan"
-    assert any(
-        "Answer the check below" in c.value and "Run check_plan on the team's plan" in c.value
-        for c in at.caption
-    )
-    at.button(key="design-check-team-plan").click().run()
+    assert_locked(at, "design-check-team-plan", "Run check_plan on the team's plan",
+                  "design-vague-plan")
+    commit(at, "design-vague-plan").button(key="design-check-team-plan").click().run()
     shown = " ".join(m.value for m in at.markdown)
     for field in ("metric", "split", "seed", "baseline", "success_threshold", "summary"):
         assert f"**{field}**" in shown
@@ -121,7 +120,7 @@ def test_the_prevalence_table_shows_the_case_studys_own_figures_at_the_documente
 def test_the_cost_threshold_is_drawn_without_an_up_arrow():
     """The holdout's expected cost is met against a ceiling: no arrow beside it."""
     at = _new_demo()
-    at.button(key="design-open-holdout").click().run()
+    commit(at, *HOLDOUT_CHECKS).button(key="design-open-holdout").click().run()
     metric = next(m for m in at.metric if m.label.startswith("Locked holdout"))
     assert "ceiling" in metric.proto.delta and "lower is better" in metric.proto.delta
     assert metric.proto.direction == metric.proto.MetricDirection.NONE

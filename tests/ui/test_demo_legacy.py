@@ -10,6 +10,8 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.demo_helpers import assert_locked, commit
+
 TIMEOUT = 120
 
 
@@ -81,10 +83,9 @@ def test_the_model_card_stays_closed_until_shown_and_names_its_button(at):
 
     assert not at.get("vega_lite_chart")
     assert not at.get("download_button")
-    assert at.button(key="legacy-show-card").label == "Show the model card"
-    assert any("Predict first" in c.value and "Show the model card" in c.value for c in at.caption)
+    assert_locked(at, "legacy-show-card", "Show the model card", "legacy-interval-under-25")
     assert f"{under_25_interval_width():.3f}" not in texts(at)
-    at.button(key="legacy-show-card").click().run()
+    commit(at, "legacy-interval-under-25").button(key="legacy-show-card").click().run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 1
     at.run()  # it stays open on later runs, and the button has gone
@@ -132,7 +133,7 @@ def test_model_card_charts_group_intervals_and_states_the_attribute_9_caveat(at)
     """The card's chart carries group sizes and intervals; the attribute-9 caveat is shown."""
     from case_study import codes
 
-    at.button(key="legacy-show-card").click().run()
+    commit(at, "legacy-interval-under-25").button(key="legacy-show-card").click().run()
     (chart,) = at.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["facet"]["row"]["field"] == "factor"  # age band, foreign worker, attribute 9

@@ -9,6 +9,8 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.demo_helpers import assert_locked, commit
+
 
 def _demo():
     from workshop.ui.demos import model
@@ -73,9 +75,8 @@ def test_seed_shopping_appears_on_demand():
     shows 20 seeds."""
     at = _new_demo()
     assert not any("claims" in m.label for m in at.metric)
-    assert at.button(key="model-seed-shopping").label == "Try 20 split seeds"
-    assert any("Predict first" in c.value and "Try 20 split seeds" in c.value for c in at.caption)
-    at.button(key="model-seed-shopping").click().run()
+    assert_locked(at, "model-seed-shopping", "Try 20 split seeds", "model-best-seed-gap")
+    commit(at, "model-best-seed-gap").button(key="model-seed-shopping").click().run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 3
     assert len(_chart_rows(at, 2)) == 20

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.demo_helpers import assert_locked, commit
+
 
 def _demo():
     from workshop.ui.demos import why
@@ -18,7 +20,7 @@ def _new_demo() -> AppTest:
 
 def _recomputed() -> AppTest:
     """The demo after the learner pressed Recompute (with the default filters)."""
-    return _new_demo().button(key="why-recompute").click().run()
+    return commit(_new_demo(), "why-warmup-predict").button(key="why-recompute").click().run()
 
 
 def _learner_metric(at: AppTest, label: str) -> str:
@@ -47,8 +49,7 @@ def test_before_recompute_no_median_is_shown_and_the_button_is_named():
     assert not at.exception
     assert not at.error
     assert [s.value for s in at.subheader] == ["Irreproducible", "Reproducible"]
-    assert at.button(key="why-recompute").label == "Recompute"
-    assert any("Predict first" in c.value and "Recompute" in c.value for c in at.caption)
+    assert_locked(at, "why-recompute", "Recompute", "why-warmup-predict")
     assert at.metric.len == 0 and at.dataframe.len == 0
     assert not at.get("vega_lite_chart")
     shown = _everything_shown(at)
@@ -90,7 +91,7 @@ def test_filters_chosen_before_recompute_are_the_ones_recomputed():
     at = _new_demo()
     at.checkbox(key="why-python-only").check().run()
     assert at.metric.len == 0
-    at.button(key="why-recompute").click().run()
+    commit(at, "why-warmup-predict").button(key="why-recompute").click().run()
     assert _learner_metric(at, "Median stars") == "196.5"
 
 

@@ -77,8 +77,15 @@ def test_stage_page_shows_principle_demo_lesson_tabs_and_checks(app, stage):
             if str(getattr(check.kind, "value", check.kind)) == "predict_then_run":
                 assert PRESS.search(check.prompt), f"{check.id} should name the demo button to press"
         for label in _named_buttons(stage):
+            locked = [button for button in at.button if button.label.startswith(f"🔒 {label} — ")]
+            if locked:  # it waits for the checks that name it: answer them (Reveal) first
+                assert locked[0].disabled
+                for check in stage.checks:
+                    if f'press "{label}"' in check.prompt.replace("\n", " "):
+                        at.button(key=f"{check.id}-reveal").click().run()
             buttons = [button for button in at.button if button.label == label]
             assert buttons, f"no demo button {label!r} on /{stage.id}"
+            assert not buttons[0].disabled
             buttons[0].click().run()
             assert not at.exception, at.exception
             assert not _texts(at.error), _texts(at.error)

@@ -31,6 +31,7 @@ from workshop.ui import check_display as show
 from workshop.ui.last_resort import show_unexpected
 from workshop.ui.sidebar import MARKS_FRAGMENT_KEY, stage_mark
 from workshop.ui.sidebar import NONE as MARK_NONE
+from workshop.ui.widgets import WAITING_KEY, check_anchor
 
 # What the Submit button says for each kind: predict-then-run and hands-on do more than
 # submit, and the button should say so.
@@ -267,6 +268,19 @@ def _mark_may_change(isolation: Isolation) -> bool:
     return open_checks == [isolation.check_id]
 
 
+def _demo_waits(isolation: Isolation) -> bool:
+    """Whether a demo button above waits for this check's first answer, still missing.
+
+    ``widgets.predict_first`` lists the checks its locked buttons wait for; the first
+    Submit (or a Reveal) then unlocks one, which only a run of the whole app redraws.
+    """
+    if isolation.check_id not in st.session_state.get(WAITING_KEY, ()):
+        return False
+    progress = isolation.store.progress_for(isolation.code).get(isolation.check_id)
+    return not (int(getattr(progress, "attempts", 0) or 0) > 0
+                or Outcome.of(progress).finished)
+
+
 def _rerun_with_sidebar(isolation: Isolation) -> None:
     """On Submit, Hint or Reveal: rerun the check, with the sidebar's marks if they may change.
 
@@ -286,13 +300,14 @@ def _rerun_with_sidebar(isolation: Isolation) -> None:
         return
 
 
-def _redraw() -> None:
+def _redraw(whole_app: bool = False) -> None:
     """Draw the check again after a press changed the store (buttons, status line).
 
     In a fragment rerun only the fragments already queued rerun (this check, then the
-    sidebar's marks); in a full run, the page.
+    sidebar's marks); in a full run, or with ``whole_app`` (the first answer to a check a
+    demo button above waits for: the button unlocks), the page.
     """
-    if _in_fragment_rerun():
+    if _in_fragment_rerun() and not whole_app:
         st.rerun(scope="fragment")
     st.rerun()
 
@@ -374,11 +389,12 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
     locked = shown.finished or committed
     answer = _collect(check, kind, locked, order)
     submit, hint, reveal = _draw_buttons(check, kind, ui, locked, shown, isolation)
+    waited = bool((submit or reveal) and isolation and _demo_waits(isolation))
     if _handle_presses(check, kind, answer, ui, (store, code, progress),
                        pressed=(submit and not locked, hint, reveal and not shown.finished)):
         # Draw again so the buttons, the status line (and the sidebar marks) agree with
-        # the store.
-        _redraw()
+        # the store; the whole page when a demo button above waited for this answer.
+        _redraw(whole_app=waited)
     _show_after_buttons(check, kind, ui, shown.outcome, (order, cite))
     if attempts.follow_up_open(check, progress):
         _follow_up(check, ui, store, code)
@@ -488,6 +504,8 @@ def render_checks(course, stage, code: str, store, *, isolated: bool = False) ->
     total = len(stage.checks)
     for index, check in enumerate(stage.checks, 1):
         with st.container(border=True):
+            # The target of the link beside a demo button that waits for this check.
+            st.markdown(f'<a id="{check_anchor(check.id)}"></a>', unsafe_allow_html=True)
             arguments = {"index": index, "total": total, "store": store, "code": code,
                          "progress": progress.get(check.id), "cite": course.citation}
             if isolated:

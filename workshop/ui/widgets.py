@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -81,29 +82,80 @@ def friendly_errors(what: str) -> Iterator[None]:
         show_unexpected(what, error)
 
 
-def predict_first(label: str, *, key: str, state_key: str, before: str) -> bool:
+# Session-state key: the ids of the checks a demo button still waits for on this page
+# (``check_widgets`` reruns the whole app when one of them is committed, to unlock it).
+WAITING_KEY = "predict-first-waiting"
+_LEAD = re.compile(r'^\s*Predict before you press "[^"]*" in the demo\.\s*')
+_MARKUP = re.compile(r"[*`_\[\]]")
+FIRST_WORDS = 6
+
+
+def check_anchor(check_id: str) -> str:
+    """The HTML id of a check's box on its stage page (a demo's button links to it)."""
+    return f"check-{check_id}"
+
+
+def _committed(check_id: str) -> bool:
+    """Whether the learner has committed an answer to the check (or finished it)."""
+    from workshop.check_model import Outcome
+    from workshop.ui import session
+
+    progress = session.get_store().progress_for(session.learner_code()).get(check_id)
+    return int(getattr(progress, "attempts", 0) or 0) > 0 or Outcome.of(progress).finished
+
+
+def _check_place(check_id: str) -> tuple[str, str]:
+    """How to name a check: ("check 2 “The first words of its prompt…”", the verb)."""
+    from workshop.content.loader import load_course_or_last_good
+
+    course = load_course_or_last_good().course
+    for stage in getattr(course, "stages", ()):
+        for number, check in enumerate(stage.checks, 1):
+            if check.id == check_id:
+                words = _MARKUP.sub("", _LEAD.sub("", check.prompt)).split()
+                first = " ".join(words[:FIRST_WORDS]) + ("…" if len(words) > FIRST_WORDS else "")
+                verb = ("commit your prediction in" if str(check.kind) == "predict_then_run"
+                        else "answer")
+                return f"check {number} “{first}”", verb
+    return "the check", "answer"
+
+
+def predict_first(label: str, *, key: str, state_key: str, check_id: str | tuple[str, ...]
+                  ) -> bool:
     """Keep a figure that a check asks the learner to predict behind a button.
 
-    Until the button is pressed, a caption (``before``: which check to answer first) and the
-    button are shown; once pressed, the figure stays open for the rest of the session (under
-    ``state_key``, which survives a visit to another page) and the button goes away.
+    Until the check (each of them, for a tuple) has a committed answer in the progress store
+    (an attempt, or finished by a reveal), the button is drawn disabled, saying which
+    check below to answer first, with a link to it. Then it works; once pressed, it goes
+    away and the figure stays open for the rest of the session (under ``state_key``,
+    which survives a visit to another page).
 
     Args:
         label: the button's text, which the check's prompt names ("Predict before you press …").
         key: the button's widget key (prefixed with the stage id).
         state_key: the session-state key remembering it was pressed (prefixed likewise).
-        before: the caption shown above the button.
+        check_id: the id of the check (or checks) whose prediction the figure gives away.
 
     Returns:
         True when the figure may be shown.
     """
     if st.session_state.get(state_key):
         return True
-    caption = st.empty()  # above the button, left empty on the run that opens the figure
-    if st.button(label, key=key, type="primary"):
+    check_ids = (check_id,) if isinstance(check_id, str) else tuple(check_id)
+    waiting = st.session_state.setdefault(WAITING_KEY, set())
+    open_ids = [item for item in check_ids if not _committed(item)]
+    waiting.difference_update(check_ids)
+    if open_ids:
+        waiting.update(open_ids)
+        place, verb = _check_place(open_ids[0])
+        st.button(f"🔒 {label} — {verb} {place} below first", key=key, disabled=True)
+        st.markdown(f"[Go to {place.split(' “')[0]} below ↓](#{check_anchor(open_ids[0])})")
+        return False
+    slot = st.empty()  # cleared on the run that opens the figure: the button goes away
+    if slot.button(label, key=key, type="primary"):
         st.session_state[state_key] = True
+        slot.empty()
         return True
-    caption.caption(before)
     return False
 
 

@@ -215,8 +215,7 @@ def _leakage_section() -> None:
         RUN_LEAKS_LABEL,
         key=RUN_LEAKS_KEY,
         state_key=LEAKS_SHOWN_KEY,
-        before="Predict first: a check below asks how much the leaky selection gains. Commit your "
-        f"prediction there, then press {RUN_LEAKS_LABEL}.",
+        check_id="data-predict-selection-gain",
     ):
         return
     with st.spinner("Training both versions of three pipelines on every seed…"):

@@ -445,11 +445,7 @@ def _false_alarm_section() -> None:
                 FALSE_ALARMS_LABEL,
                 key=FALSE_ALARMS_KEY,
                 state_key=FALSE_ALARMS_SHOWN_KEY,
-                before="Predict first: two checks below ask how often the alarm fires on unshifted "
-                "batches "
-                "of 100, and which threshold fires in 5% of them. Commit both predictions there, "
-                "then "
-                f"press {FALSE_ALARMS_LABEL}.",
+                check_id=("deployment-false-alarms", "deployment-threshold"),
             )
         if not shown:
             with chart:

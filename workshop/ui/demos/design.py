@@ -376,9 +376,7 @@ def render() -> None:
             OPEN_HOLDOUT_LABEL,
             key=OPEN_HOLDOUT_KEY,
             state_key=HOLDOUT_OPENED_KEY,
-            before="Predict first: two checks below ask what the locked holdout will show. Commit "
-            "your "
-            f"predictions there, then press {OPEN_HOLDOUT_LABEL}.",
+            check_id=("design-predict-holdout", "design-predict-shuffled"),
         )
         left, right = side_by_side(
             f"No written plan. {len(s1.VARIANTS)} variants, each scored on the test set "
@@ -399,9 +397,7 @@ def render() -> None:
             CHECK_PLAN_LABEL,
             key=CHECK_PLAN_KEY,
             state_key=PLAN_CHECKED_KEY,
-            before="Answer the check below on the team's plan first (which fields would a reviewer "
-            "send "
-            f"back?), then press {CHECK_PLAN_LABEL}.",
+            check_id="design-vague-plan",
         ):
             for gap in s1.check_plan(s1.VAGUE_PLAN):
                 st.markdown(f"- **{gap.field}** — {gap.problem}")

@@ -342,9 +342,7 @@ def _model_card_section(card: s4.ModelCard) -> None:
         CARD_LABEL,
         key=CARD_KEY,
         state_key=CARD_SHOWN_KEY,
-        before="Predict first: a check below asks how wide the accuracy interval of applicants "
-        "under 25 "
-        f"is. Commit your prediction there, then press {CARD_LABEL}.",
+        check_id="legacy-interval-under-25",
     ):
         return
     st.caption(

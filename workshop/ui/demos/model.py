@@ -303,8 +303,7 @@ def _seed_shopping_section() -> None:
     )
     if not predict_first(
         SHOPPING_LABEL, key="model-seed-shopping", state_key=SHOPPING_KEY,
-        before="Predict first: a check below asks how far the best seed lies above the median. "
-               f"Commit your prediction there, then press {SHOPPING_LABEL}.",
+        check_id="model-best-seed-gap",
     ):
         return
     with friendly_errors("Seed shopping"):

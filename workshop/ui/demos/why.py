@@ -102,10 +102,7 @@ def _learner_recomputation() -> bool:
             RECOMPUTE_LABEL,
             key=RECOMPUTE_KEY,
             state_key=RECOMPUTED_KEY,
-            before="Predict first: the check below asks for the median of every repository with "
-            "all five "
-            "items, with no other filter. Commit your prediction there, then press "
-            f"{RECOMPUTE_LABEL}.",
+            check_id="why-warmup-predict",
         )
         if recomputed:
             with friendly_errors("The recomputation"):
