@@ -103,3 +103,24 @@ def test_the_real_course_checklists_make_a_policy():
 def test_policy_keys_are_the_keys_an_audit_report_may_tick():
     """The keys a pasted audit report is checked against: one per checklist item."""
     assert policy.policy_keys(_course()) == {"design:0", "design:1", "model:0"}
+
+
+def test_the_policy_names_no_internal_source_ids_and_writes_its_sources_out():
+    """The team's document reads as theirs: numbered notes and full citations."""
+    from workshop.content import load_course
+    from workshop.content.prose import citations
+
+    course = load_course()
+    document = policy.policy_markdown(course, [], team="Risk models")
+    cited_in_course = {
+        source_id
+        for stage in course.stages
+        for item in stage.lesson.checklist + stage.lesson.tools
+        for source_id in citations(" ".join(str(v) for v in vars(item).values()))
+    }
+    assert cited_in_course, "the course's checklists and tools cite sources"
+    for source_id in course.sources:
+        assert f"[{source_id}]" not in document
+    assert "\n## Sources\n" in document
+    for source_id in cited_in_course & set(course.sources):
+        assert course.sources[source_id].citation.split(",")[0] in document

@@ -9,8 +9,11 @@ turns a course and a set of ticked keys into text, so it can be tested on its ow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+
+from workshop.content.prose import CITATION, split_ids
 
 POLICY_TITLE = "Our reproducibility policy"
 
@@ -169,4 +172,29 @@ def policy_markdown(course, done: Collection[str], team: str | None = None) -> s
     else:
         lines += ["None: every practice in the course is ticked.", ""]
 
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return _write_out_sources("\n".join(lines).rstrip("\n"), course) + "\n"
+
+
+def _write_out_sources(text: str, course) -> str:
+    """``text`` with each ``[source-id]`` of the course numbered, and the sources listed.
+
+    The policy is the team's document: it reads with numbered notes and full citations,
+    not the course's internal source ids. Brackets that name no source (a task box) stay.
+    """
+    sources = getattr(course, "sources", {}) or {}
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        ids = split_ids(match.group(1))
+        if not ids or any(source_id not in sources for source_id in ids):
+            return match.group(0)
+        for source_id in ids:
+            numbers.setdefault(source_id, len(numbers) + 1)
+        return "[" + ", ".join(str(numbers[source_id]) for source_id in ids) + "]"
+
+    text = CITATION.sub(number, text)
+    if not numbers:
+        return text
+    listed = [f"{n}. {_one_line(sources[source_id].citation)}"
+              for source_id, n in numbers.items()]
+    return "\n".join([text, "", "## Sources", "", *listed])
