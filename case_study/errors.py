@@ -72,3 +72,7 @@ class FreshProcessError(CaseStudyError):
 
 class MonitoringError(CaseStudyError):
     """A baseline profile or monitoring log is unreadable or does not fit the data."""
+
+
+class UntrustedModelFileError(CaseStudyError):
+    """A saved model file would be unpickled without the caller saying it is trusted."""

@@ -25,7 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from case_study import data, paths
-from case_study.errors import CaseStudyError, DataMismatchError, ManifestError
+from case_study.errors import (
+    DataMismatchError,
+    ManifestError,
+    UntrustedModelFileError,
+)
 from case_study.hashing import sha256_bytes, sha256_model
 from case_study.pipelines import TrainingRun, train_irreproducible, train_reproducible
 from case_study.run_manifest import (
@@ -37,10 +41,6 @@ from case_study.run_manifest import (
     validate_manifest,
     with_field,
 )
-
-
-class UntrustedModelFileError(CaseStudyError):
-    """A saved model file would be unpickled without the caller saying it is trusted."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workshop.errors import WorkshopError
+from workshop.errors import AuditImportError
 
 SCHEMA = "workshop-audit/1"  # workshop.audit.report.SCHEMA (a test keeps them equal)
 FOUND, MISSING, CANNOT_TELL = "found", "missing", "cannot_tell"
@@ -31,8 +31,6 @@ MAX_PROBLEMS_SHOWN = 5
 COMMAND = "python -m workshop audit PATH --format json"
 
 
-class AuditImportError(WorkshopError, ValueError):
-    """The pasted text is not a usable audit report; the message says what is wrong."""
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,15 @@ class GradingError(WorkshopError):
 
 class ProgressStoreError(WorkshopError):
     """The progress store cannot be opened, read or written; the message says what to do."""
+
+
+class NotebookError(WorkshopError):
+    """The audit met a file that is not a readable notebook (broken JSON or not the format)."""
+
+
+class UnusableFolder(WorkshopError):
+    """The path given to the audit cannot be audited (missing, not a folder, unreadable)."""
+
+
+class AuditImportError(WorkshopError, ValueError):
+    """The pasted text is not a usable audit report; the message says what is wrong."""

@@ -14,9 +14,7 @@ import ast
 import json
 from dataclasses import dataclass, field
 
-
-class NotebookError(Exception):
-    """The file is not a readable notebook (broken JSON or not the notebook format)."""
+from workshop.errors import NotebookError
 
 
 @dataclass

@@ -16,6 +16,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workshop.errors import UnusableFolder
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 5000
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
@@ -29,8 +31,6 @@ SKIP_DIRS = frozenset({
 TEXT, BINARY, TOO_LARGE = "text", "binary", "too_large"
 
 
-class UnusableFolder(Exception):
-    """The path given to the audit cannot be audited (missing, not a folder, unreadable)."""
 
 
 @dataclass(frozen=True)
