@@ -14,6 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from workshop.content import load_course
+from workshop.ui.sidebar import MARK_WORDS, mark_label
 
 # Generous, bounded: a cold first page imports scikit-learn and trains; later pages take
 # well under a second.
@@ -27,7 +28,8 @@ MAX_SCREENSHOT_HEIGHT = 16_000
 COURSE = load_course()
 # The stages with a stage page: all but the wrap-up (workshop/ui/pages.py, WRAP_UP_ID).
 CONTENT_STAGES = [stage for stage in COURSE.stages if stage.id != "wrap-up"]
-MARK_PATTERN = r"[·◐✓]"
+# What a stage's link says after its name (workshop/ui/sidebar.py, MARK_WORDS).
+MARK_PATTERN = "(?:" + "|".join(re.escape(words) for words in MARK_WORDS.values()) + ")"
 
 
 def settle(page: Page, timeout: float = LOAD_TIMEOUT) -> None:
@@ -50,13 +52,13 @@ def sidebar(page: Page) -> Locator:
 
 
 def stage_link_label(stage, mark: str) -> str:
-    """The sidebar label of a stage: "0 Why ◐" (an em space before the mark)."""
-    return f"{stage.number} {stage.nav_title}\u2003{mark}"
+    """The sidebar label of a stage with this mark (· ◐ ✓): "0 Why — started ◐"."""
+    return f"{stage.number} {stage.nav_title} — {mark_label(mark)}"
 
 
 def stage_link(page: Page, stage) -> Locator:
     """The sidebar link of a stage, whatever its mark."""
-    name = re.compile(rf"^{stage.number} {re.escape(stage.nav_title)}\s+{MARK_PATTERN}$")
+    name = re.compile(rf"^{stage.number} {re.escape(stage.nav_title)} — {MARK_PATTERN}$")
     return sidebar(page).get_by_role("link", name=name)
 
 

@@ -123,6 +123,9 @@ def test_passing_the_last_open_check_turns_the_mark_done(server, context, watch)
             timeout=STEP_TIMEOUT)
         settle(page)
     expect_mark(page, FIRST, "◐")
+    # Revealing the prediction that the demo's button waits for reran the page once (the
+    # button unlocks): watch the heading from here.
+    watch_redraws(_heading(page), HEADING)
 
     mark = log.mark()
     box = answer_single_choice(page, FIRST, last, last.answer)
@@ -137,15 +140,18 @@ def test_passing_the_last_open_check_turns_the_mark_done(server, context, watch)
 
 
 def test_a_committed_prediction_then_the_demo_button_opens_the_figure(server, context, watch):
-    """Stage 0's predict-then-run check: the commitment reruns only the check (the computed
-    value shows beside the prediction); the demo's button above, outside the fragment, then
-    reruns the page and opens the figure, and the check stays committed."""
+    """Stage 0's predict-then-run check: the demo's button above waits for it (disabled);
+    the commitment reruns the check (the computed value shows beside the prediction), then
+    the page once, so the button unlocks; pressing it opens the figure, and the check stays
+    committed."""
     page = context.new_page()
     seen = watch(page)
     log = _open_first_stage(page, server["url"])
     predict = next(check for check in FIRST.checks
                    if str(getattr(check.kind, "value", check.kind)) == "predict_then_run")
     box = check_box(page, FIRST, predict.id)
+    locked = main(page).get_by_role("button", name=re.compile(r"^🔒 Recompute — "))
+    expect(locked).to_be_disabled()
     number = box.get_by_role("spinbutton")
     number.fill("10")
     number.press("Enter")
@@ -155,8 +161,9 @@ def test_a_committed_prediction_then_the_demo_button_opens_the_figure(server, co
     box.get_by_role("button", name="Commit my prediction, then run", exact=True).click()
     expect(box.get_by_text("Computed now", exact=True)).to_be_visible(timeout=STEP_TIMEOUT)
     settle(page)
-    _assert_fragment_only(log, mark, sidebar=True)
-    _assert_heading_untouched(page)
+    _, received = log.since(mark)
+    finished = log.finished(received)
+    assert FRAGMENT_RUN in finished and PAGE_RUN in finished, finished
 
     recompute = main(page).get_by_role("button", name="Recompute", exact=True)
     mark = log.mark()

@@ -128,5 +128,5 @@ def test_refresh_keeps_the_learners_code_and_progress(server, context, watch):
     ).to_be_disabled()
     # The other stages are as untouched as before.
     for stage in STAGES[1:]:
-        expect(stage_link(page, stage)).to_have_text(re.compile("·$"))
+        expect(stage_link(page, stage)).to_have_text(re.compile("not started$"))
     seen.assert_clean("a refreshed stage page")

@@ -216,14 +216,14 @@ def test_sidebar_marks_follow_progress(team_lessons):
 
     def mark() -> str:
         labels = [link.label for link in at.sidebar.get("page_link")]
-        return next(label for label in labels if "Habits" in label).split()[-1]
+        return next(label for label in labels if "Habits" in label).split(" — ")[-1]
 
-    assert mark() == "·"
+    assert mark() == "not started"
     _pass_single_choice(at)
-    assert mark() == "◐"
+    assert mark() == "started ◐"
     for check_id in ("habits-multiple", "habits-numeric", "habits-ordering", "habits-predict"):
         at.button(key=f"{check_id}-reveal").click().run()
-    assert mark() == "✓"
+    assert mark() == "done ✓"
 
 
 def test_wrap_up_policy_download_lists_ticked_items_and_gaps(team_lessons):

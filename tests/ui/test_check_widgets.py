@@ -220,17 +220,17 @@ def test_a_submission_on_the_stage_page_turns_the_sidebar_mark(stage_app):
 
     def mark() -> str:
         labels = [link.label for link in at.sidebar.get("page_link")]
-        return next(label for label in labels if "Habits" in label).split()[-1]
+        return next(label for label in labels if "Habits" in label).split(" — ")[-1]
 
-    assert mark() == "·"
+    assert mark() == "not started"
     at.radio(key="habits-single-answer").set_value("after")
     at.button(key="habits-single-submit").click().run()
-    assert mark() == "◐"
+    assert mark() == "started ◐"
     for check_id in ("habits-single", "habits-multiple", "habits-numeric", "habits-ordering",
                      "habits-predict"):
         at.button(key=f"{check_id}-reveal").click().run()
     assert not at.exception
-    assert mark() == "✓"
+    assert mark() == "done ✓"
 
 
 # --- options in an order of the learner's own -------------------------------------------

@@ -23,6 +23,14 @@ from workshop.ui.pages import (  # noqa: F401 — re-exported for callers of sid
 )
 
 DONE, SOME, NONE = "✓", "◐", "·"
+# What a link says for each mark: the state in words, so that a screen reader reads "done",
+# not a glyph's name ("check mark", "circle with left half black"); the glyph follows.
+MARK_WORDS = {DONE: "done ✓", SOME: "started ◐", NONE: "not started"}
+
+
+def mark_label(mark: str) -> str:
+    """The words a page link shows for a mark ("done ✓"); empty for no mark."""
+    return MARK_WORDS.get(mark, "")
 
 
 def stage_mark(check_ids, progress: Mapping) -> str:
@@ -75,11 +83,12 @@ def render_page_links(course, pages: Mapping[str, st.Page], code: str) -> None:
     st.page_link(pages[WELCOME_ID], label="Welcome", query_params=keep)
     for stage in content_stages(course):
         mark = stage_mark([check.id for check in stage.checks], progress)
-        # "3 Model ✓", as in the design sketch; the em space keeps the mark apart.
-        st.page_link(pages[stage.id], label=f"{stage.number} {stage.nav_title}\u2003{mark}",
+        # "3 Model — done ✓": the state in words (read aloud), then the design's glyph.
+        st.page_link(pages[stage.id],
+                     label=f"{stage.number} {stage.nav_title} — {mark_label(mark)}",
                      query_params=keep)
-    wrap_mark = wrap_up_mark(course, progress)
-    st.page_link(pages[WRAP_UP_ID], label=f"Wrap-up\u2003{wrap_mark}".rstrip(),
+    wrap_mark = mark_label(wrap_up_mark(course, progress))
+    st.page_link(pages[WRAP_UP_ID], label=f"Wrap-up — {wrap_mark}" if wrap_mark else "Wrap-up",
                  query_params=keep)
     if INSTRUCTOR_ID in pages:
         st.page_link(pages[INSTRUCTOR_ID], label="Instructor", query_params=keep)
