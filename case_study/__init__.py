@@ -7,7 +7,8 @@ irreproducible line marked ``# PITFALL:``):
   exception family), ``codes``, ``data``, ``hashing``, ``pipelines``;
 - design: ``design_matrix`` (encoding, locked-holdout splits), ``variants`` (the forking
   paths), ``design_card`` (the plan and its gaps);
-- model development: ``runs``, ``practices``, ``pins``, ``fresh_process``;
+- model development: ``runs``, ``practices``, ``pins``, ``shopping`` (seed shopping),
+  ``fresh_process``;
 - legacy: ``run_manifest`` (record, read, validate, write, diff), ``rebuild`` (retrain from a
   manifest, check a saved model), ``model_card``;
 - deployment: ``drift`` (baseline profile, PSI, KS), ``monitoring`` (policy, monthly

@@ -134,8 +134,10 @@ class ForkingPaths:
 def _cross_validate(
     design: DesignMatrix, target: np.ndarray, rows: np.ndarray, seed: int
 ) -> tuple[pd.DataFrame, dict[str, tuple[float, ...]]]:
-    """Mean CV ROC AUC and expected cost of every variant inside ``rows`` (development),
-    and each variant's per-fold expected costs."""
+    """Mean CV ROC AUC and expected cost of every variant inside ``rows`` (development).
+
+    Also returns each variant's per-fold expected costs.
+    """
     folds = list(
         StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed).split(
             rows, target[rows]
@@ -163,8 +165,11 @@ def _cross_validate(
 
 
 def baseline_expected_cost(target: np.ndarray) -> float:
-    """Expected cost per applicant of the cheaper constant policy (approve everyone or
-    decline everyone) under the documented cost matrix — the bar any model must clear."""
+    """Expected cost per applicant of the cheaper constant policy.
+
+    The policy is approve everyone or decline everyone, under the documented cost
+    matrix — the bar any model must clear.
+    """
     share_bad = float(np.mean(target))
     return round(min(COST_APPROVE_BAD * share_bad, COST_DECLINE_GOOD * (1.0 - share_bad)), 6)
 
@@ -210,8 +215,10 @@ def _cached_variant_scores(seed: int, shuffled: bool) -> pd.DataFrame:
 def run_both_teams(
     seed: int, shuffled: bool, with_reproducible: bool, design: DesignMatrix, scores: pd.DataFrame
 ) -> ForkingPaths:
-    """Both teams' procedures on one split: the irreproducible team announces the best test
-    score; the reproducible team chooses by cross-validation and opens the holdout once.
+    """Both teams' procedures on one split.
+
+    The irreproducible team announces the best test score; the reproducible team
+    chooses by cross-validation and opens the holdout once.
 
     Parameters: ``seed`` split seed; ``shuffled`` whether the labels were shuffled;
     ``with_reproducible`` also run the cross-validation; ``design`` the data;
@@ -306,8 +313,9 @@ def irreproducible_run_again() -> ForkingPaths:
 
 @lru_cache(maxsize=8)
 def optimism_over_seeds(seeds: tuple[int, ...] = SPLIT_SEEDS) -> pd.DataFrame:
-    """Best-of-N on the test set vs the same variant on the locked holdout, per split seed,
-    on the real labels and on shuffled labels.
+    """Best-of-N on the test set vs the same variant on the locked holdout, per split seed.
+
+    Computed on the real labels and on shuffled labels.
 
     Parameters: ``seeds`` the split seeds (default: ``SPLIT_SEEDS``, ten fixed in advance).
     Returns one row per (labels, seed): ``labels`` ("real" or "shuffled"), ``seed``,
@@ -352,8 +360,10 @@ def summarise_optimism(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def locked_holdout_auc() -> float:
-    """ROC AUC on the locked holdout of the variant the irreproducible team announced
-    (split seed ``DEFAULT_SEED``)."""
+    """ROC AUC on the locked holdout of the variant the irreproducible team announced.
+
+    Uses split seed ``DEFAULT_SEED``.
+    """
     return forking_paths(DEFAULT_SEED).irreproducible_holdout_auc
 
 
@@ -416,8 +426,10 @@ REPRODUCIBLE_CARD = DesignCard(
 
 
 def side_by_side() -> pd.DataFrame:
-    """The stage's headline figures for ``DEFAULT_SEED``: what each team reports, and what
-    the irreproducible team's number is worth on the locked holdout.
+    """The stage's headline figures for ``DEFAULT_SEED``.
+
+    What each team reports, and what the irreproducible team's number is worth on the
+    locked holdout.
 
     Returns a DataFrame with columns ``figure``, ``irreproducible``, ``reproducible``
     (display strings).

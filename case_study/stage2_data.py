@@ -67,7 +67,9 @@ UPSTREAM_RECODING: dict[str, str] = {"A14": "A11", "A11": "A12", "A12": "A13", "
 # --------------------------------------------------------------------------------------
 
 
-def recode_german_credit(raw: bytes, column: str = RECODED_COLUMN, recoding: dict[str, str] | None = None) -> bytes:
+def recode_german_credit(
+    raw: bytes, column: str = RECODED_COLUMN, recoding: dict[str, str] | None = None
+) -> bytes:
     """Return a copy of the raw file with one attribute's codes renumbered.
 
     Parameters: ``raw`` the bytes of ``german.data``; ``column`` which attribute;
@@ -123,7 +125,9 @@ def load_irreproducible(raw_dir: Path) -> pd.DataFrame:
     as they are, and ``risk`` = "good"/"bad".
     """
     # PITFALL: reads whatever file is at the path today; no manifest, no hash, no warning.
-    frame = pd.read_csv(Path(raw_dir) / paths.GERMAN_CREDIT, sep=" ", header=None, names=list(codes.COLUMNS))
+    frame = pd.read_csv(
+        Path(raw_dir) / paths.GERMAN_CREDIT, sep=" ", header=None, names=list(codes.COLUMNS)
+    )
     # PITFALL: a private copy of the code table, typed into the notebook: the code's number
     # is taken as a rank. Nobody checks it against the documentation or the data's version.
     for column, ranks in NOTEBOOK_RANKS.items():
@@ -141,7 +145,11 @@ def _loan_model(numeric: list[str], categorical: list[str], seed: int) -> Pipeli
                 "preprocess",
                 ColumnTransformer(
                     [
-                        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+                        (
+                            "categorical",
+                            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                            categorical,
+                        ),
                         ("numeric", StandardScaler(), numeric),
                     ]
                 ),
@@ -195,12 +203,16 @@ def schema_check(raw_file: Path, reference: Path) -> SchemaCheck:
         problems.append(f"rows: expected {len(old)}, found {len(new)}")
     for column in old.columns:
         if column in new.columns and str(new[column].dtype) != str(old[column].dtype):
-            problems.append(f"dtype of {column}: expected {old[column].dtype}, found {new[column].dtype}")
+            problems.append(
+                f"dtype of {column}: expected {old[column].dtype}, found {new[column].dtype}"
+            )
     for column, meanings in codes.CODE_MEANINGS.items():
         undocumented = sorted(set(new[column].astype(str)) - set(meanings))
         if undocumented:
             problems.append(f"undocumented codes in {column}: {undocumented}")
-    return SchemaCheck(passed=not problems, problems=tuple(problems), columns=new.shape[1], rows=len(new))
+    return SchemaCheck(
+        passed=not problems, problems=tuple(problems), columns=new.shape[1], rows=len(new)
+    )
 
 
 @dataclass(frozen=True)
@@ -301,21 +313,29 @@ def with_noise(x: np.ndarray, seed: int, n_noise: int = NOISE_FEATURES) -> np.nd
 
 
 def selection_before_split(seed: int) -> float:
-    """Wrong: choose the 20 "best" of the real + 1,000 noise columns on all rows, then
-    split. Returns the test ROC AUC."""
+    """Wrong: choose the 20 "best" of the real + 1,000 noise columns on all rows, then split.
+
+    Returns the test ROC AUC.
+    """
     x, y = _xy()
     x = with_noise(x, seed)
     # PITFALL: the selector sees the test rows' labels, so noise that happens to match
     # them is kept.
-    chosen = SelectKBest(f_classif, k=SELECTED_FEATURES).fit_transform(VarianceThreshold().fit_transform(x), y)
+    chosen = SelectKBest(f_classif, k=SELECTED_FEATURES).fit_transform(
+        VarianceThreshold().fit_transform(x), y
+    )
     train, test = _split(y, seed)
-    model = Pipeline([("scale", StandardScaler()), ("model", _logistic(seed))]).fit(chosen[train], y[train])
+    model = Pipeline([("scale", StandardScaler()), ("model", _logistic(seed))]).fit(
+        chosen[train], y[train]
+    )
     return roc_auc(y[test], model.predict_proba(chosen[test])[:, 1])
 
 
 def selection_inside_pipeline(seed: int) -> float:
     """Right: split first; the selector is a Pipeline step fitted on training rows only.
-    Returns the test ROC AUC."""
+
+    Returns the test ROC AUC.
+    """
     x, y = _xy()
     x = with_noise(x, seed)
     train, test = _split(y, seed)
@@ -331,11 +351,15 @@ def selection_inside_pipeline(seed: int) -> float:
 
 
 def oversample_minority(rows: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    """Return ``rows`` plus copies of minority-class rows (drawn with a seeded generator)
-    until both classes are equally common."""
+    """Return ``rows`` plus copies of minority-class rows until both classes are equally common.
+
+    The copies are drawn with a seeded generator.
+    """
     minority = rows[y[rows] == 1]
     majority = rows[y[rows] == 0]
-    extra = np.random.default_rng(seed).choice(minority, size=len(majority) - len(minority), replace=True)
+    extra = np.random.default_rng(seed).choice(
+        minority, size=len(majority) - len(minority), replace=True
+    )
     return np.concatenate([rows, extra])
 
 
@@ -345,19 +369,25 @@ def _forest(seed: int) -> RandomForestClassifier:
 
 def oversampling_before_split(seed: int) -> float:
     """Wrong: copy bad-risk rows until the classes balance, then split.
-    Returns the test ROC AUC."""
+
+    Returns the test ROC AUC.
+    """
     x, y = _xy()
     # PITFALL: resampling before the split: copies of one applicant land in train and test,
     # and the forest recognises them instead of predicting.
     balanced = oversample_minority(np.arange(len(y)), y, seed)
-    train, test = train_test_split(balanced, test_size=TEST_SIZE, stratify=y[balanced], random_state=seed)
+    train, test = train_test_split(
+        balanced, test_size=TEST_SIZE, stratify=y[balanced], random_state=seed
+    )
     model = _forest(seed).fit(x[train], y[train])
     return roc_auc(y[test], model.predict_proba(x[test])[:, 1])
 
 
 def oversampling_after_split(seed: int) -> float:
-    """Right: split first, then copy bad-risk rows inside the training rows only; the
-    test rows stay as they came. Returns the test ROC AUC."""
+    """Right: split first, then copy bad-risk rows inside the training rows only.
+
+    The test rows stay as they came. Returns the test ROC AUC.
+    """
     x, y = _xy()
     train, test = _split(y, seed)
     balanced_train = oversample_minority(train, y, seed)
@@ -367,7 +397,9 @@ def oversampling_after_split(seed: int) -> float:
 
 def scaling_before_split(seed: int) -> float:
     """Wrong, a little: scale with the mean and spread of all rows, then split.
-    Returns the test ROC AUC."""
+
+    Returns the test ROC AUC.
+    """
     x, y = _xy()
     # PITFALL: the scaler's mean and standard deviation include the test rows. A leak,
     # but it moves only two numbers per column, so the score barely changes.
@@ -379,10 +411,14 @@ def scaling_before_split(seed: int) -> float:
 
 def scaling_inside_pipeline(seed: int) -> float:
     """Right: the scaler is a Pipeline step fitted on training rows only.
-    Returns the test ROC AUC."""
+
+    Returns the test ROC AUC.
+    """
     x, y = _xy()
     train, test = _split(y, seed)
-    model = Pipeline([("scale", StandardScaler()), ("model", _logistic(seed))]).fit(x[train], y[train])
+    model = Pipeline([("scale", StandardScaler()), ("model", _logistic(seed))]).fit(
+        x[train], y[train]
+    )
     return roc_auc(y[test], model.predict_proba(x[test])[:, 1])
 
 
@@ -398,12 +434,27 @@ class Leak:
 
 
 LEAKS: tuple[Leak, ...] = (
-    Leak("selection", "feature selection before the split", "L1.3 feature selection on train and test",
-         selection_before_split, selection_inside_pipeline),
-    Leak("oversampling", "oversampling before the split", "L1.4 duplicates in train and test",
-         oversampling_before_split, oversampling_after_split),
-    Leak("scaling", "scaling before the split", "L1.2 pre-processing on train and test (small)",
-         scaling_before_split, scaling_inside_pipeline),
+    Leak(
+        "selection",
+        "feature selection before the split",
+        "L1.3 feature selection on train and test",
+        selection_before_split,
+        selection_inside_pipeline,
+    ),
+    Leak(
+        "oversampling",
+        "oversampling before the split",
+        "L1.4 duplicates in train and test",
+        oversampling_before_split,
+        oversampling_after_split,
+    ),
+    Leak(
+        "scaling",
+        "scaling before the split",
+        "L1.2 pre-processing on train and test (small)",
+        scaling_before_split,
+        scaling_inside_pipeline,
+    ),
 )
 
 
@@ -427,8 +478,11 @@ def leakage_over_seeds(seeds: tuple[int, ...] = LEAKAGE_SEEDS) -> pd.DataFrame:
 
 
 def summarise_leakage(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean leaky and clean ROC AUC per leak, the mean difference and in how many seeds
-    the leaky score was higher. Parameters: ``table`` from :func:`leakage_over_seeds`."""
+    """Mean leaky and clean ROC AUC per leak, the mean difference and the leaky-higher count.
+
+    The count is in how many seeds the leaky score was higher.
+    Parameters: ``table`` from :func:`leakage_over_seeds`.
+    """
     grouped = table.groupby("leak", sort=False)
     return pd.DataFrame(
         {
@@ -480,12 +534,15 @@ def side_by_side() -> pd.DataFrame:
         f"{update.reproducible_auc_original:.3f}",
         "refused to load (DataIntegrityError)",
         f"expected SHA-256 {update.original_sha256[:12]}…, found {update.updated_sha256[:12]}…",
-        f"{'passed' if update.schema_check_updated.passed else 'failed'} — the hash check is what caught it",
+        f"{'passed' if update.schema_check_updated.passed else 'failed'}"
+        " — the hash check is what caught it",
     ]
     for leak in LEAKS:
         row = summary.loc[leak.key]
         figures.append(f"{leak.title}: mean ROC AUC over {row['seeds']} seeds")
-        left.append(f"{row['mean_leaky_auc']:.3f} (higher in {row['leaky_higher_in']} of {row['seeds']})")
+        left.append(
+            f"{row['mean_leaky_auc']:.3f} (higher in {row['leaky_higher_in']} of {row['seeds']})"
+        )
         right.append(f"{row['mean_clean_auc']:.3f}")
     return pd.DataFrame({"figure": figures, "irreproducible": left, "reproducible": right})
 

@@ -144,8 +144,10 @@ DEFAULT_SCHEDULE = ShiftSchedule()
 
 @dataclass(frozen=True)
 class MonthlyBatch:
-    """One month of production: the applicants' features and, later, their outcomes
-    (``y`` = 1 for bad)."""
+    """One month of production: the applicants' features and, later, their outcomes.
+
+    ``y`` = 1 for bad.
+    """
 
     month: int
     scenario: str
@@ -154,6 +156,7 @@ class MonthlyBatch:
 
     @property
     def n(self) -> int:
+        """Number of applicants in the month."""
         return len(self.y)
 
 
@@ -266,8 +269,10 @@ def run_deployment_study(
     model_seed: int = pipelines.DEFAULT_SEED,
     policy: MonitoringPolicy = DEFAULT_POLICY,
 ) -> DeploymentStudy:
-    """Train the reproducible model, record its baseline, run the monthly stream, monitor it
-    both ways and write the monitoring log to a temporary file and read it back.
+    """Train the reproducible model, record its baseline and run the monthly stream.
+
+    Monitor it both ways and write the monitoring log to a temporary file and read it
+    back.
 
     Parameters: ``batch_size`` applicants per month; ``stream_seed`` the stream's seed;
     ``model_seed`` the training seed; ``policy`` the thresholds.
@@ -379,8 +384,11 @@ def false_alarm_study(
     feature: str = FALSE_ALARM_FEATURE,
     model_seed: int = pipelines.DEFAULT_SEED,
 ) -> pd.DataFrame:
-    """How often unshifted batches raise a PSI alarm, by batch size: false_alarm_samples
-    then summarise_false_alarms (see both for the parameters and the columns)."""
+    """How often unshifted batches raise a PSI alarm, by batch size.
+
+    Runs false_alarm_samples then summarise_false_alarms (see both for the parameters
+    and the columns).
+    """
     samples = false_alarm_samples(batch_sizes, draws=draws, seed=seed, model_seed=model_seed)
     return summarise_false_alarms(samples, threshold, feature)
 

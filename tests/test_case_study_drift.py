@@ -113,8 +113,10 @@ def test_unseen_category_counts_as_a_shift(baseline):
 
 
 def test_psi_is_near_zero_on_a_large_unshifted_batch(frame, run, baseline):
-    """With no shift and a large batch, every feature's PSI and the prediction PSI stay below 0.1."""
-    batches = stage5_deployment.monthly_batches(frame, run, batch_size=5000, n_months=1, schedule=NO_SHIFT)
+    """With no shift and a large batch, every feature's PSI and the prediction PSI stay < 0.1."""
+    batches = stage5_deployment.monthly_batches(
+        frame, run, batch_size=5000, n_months=1, schedule=NO_SHIFT
+    )
     record = monitoring.monitor_stream(baseline, run.model, batches)[0]
     assert record.max_psi < 0.1
     assert record.prediction_psi < 0.1

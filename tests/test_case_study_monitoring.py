@@ -41,7 +41,10 @@ def test_monitoring_log_appends_one_line_per_batch(study, tmp_path):
     assert len(entries) == len(study.records) + 2
     assert entries[0] == json.loads(json.dumps(study.records[0].to_dict()))
     assert entries[0]["baseline_sha256"] == study.baseline.sha256()
-    assert {"month", "n", "psi", "max_psi", "prediction_psi", "approval_rate", "labelled", "alerts"} <= set(entries[0])
+    expected = {
+        "month", "n", "psi", "max_psi", "prediction_psi", "approval_rate", "labelled", "alerts"
+    }
+    assert expected <= set(entries[0])
 
 
 def test_corrupt_log_line_is_reported_with_its_line_number(study, tmp_path):

@@ -18,18 +18,21 @@ from case_study.pipelines import COST_THRESHOLD
 
 
 def _design_checks() -> dict[str, dict]:
-    checks = tomllib.loads((LESSONS_DIR / "01-design" / "checks.toml").read_text(encoding="utf-8"))["check"]
+    text = (LESSONS_DIR / "01-design" / "checks.toml").read_text(encoding="utf-8")
+    checks = tomllib.loads(text)["check"]
     return {c["id"]: c for c in checks}
 
 
 def test_the_team_announces_the_best_test_score_and_the_holdout_is_that_variants():
-    """The irreproducible number is the maximum test AUC; its holdout score is the same variant's."""
+    """The irreproducible number is the maximum test AUC; its holdout is the same variant's."""
     run = s1.forking_paths(42)
     scores = run.scores.set_index("variant")
     assert len(scores) == len(s1.VARIANTS) == 20
     assert run.irreproducible_reported_auc == scores["test_auc"].max()
     assert run.irreproducible_holdout_auc == scores.loc[run.irreproducible_choice, "holdout_auc"]
-    assert run.optimism_gap == round(run.irreproducible_reported_auc - run.irreproducible_holdout_auc, 6)
+    assert run.optimism_gap == round(
+        run.irreproducible_reported_auc - run.irreproducible_holdout_auc, 6
+    )
 
 
 def test_the_reproducible_team_chooses_on_cross_validated_expected_cost():
@@ -54,7 +57,9 @@ def test_the_holdout_plays_no_part_in_either_choice():
     try:
         s1.make_splits = lambda target, seed: splits
         honest = s1.run_both_teams(42, False, True, design, s1._variant_scores(42, False, design))
-        tampered = s1.run_both_teams(42, False, True, flipped, s1._variant_scores(42, False, flipped))
+        tampered = s1.run_both_teams(
+            42, False, True, flipped, s1._variant_scores(42, False, flipped)
+        )
     finally:
         s1.make_splits = original_make_splits
     assert tampered.irreproducible_choice == honest.irreproducible_choice
@@ -103,7 +108,7 @@ def test_seeded_results_do_not_depend_on_the_cache():
 
 
 def test_a_run_on_an_unrecorded_split_has_no_seed_and_varies():
-    """The team's procedure on unrecorded splits: no seed to trace, and the announced score moves."""
+    """The team's procedure on unrecorded splits: no seed to trace; the announced score moves."""
     runs = [s1.irreproducible_run_again() for _ in range(3)]
     assert all(run.seed is None for run in runs)
     assert len({run.irreproducible_reported_auc for run in runs}) > 1
@@ -116,7 +121,9 @@ def _vague_plan_gaps() -> list[str]:
 def test_check_plan_finds_what_the_vague_plan_is_missing():
     """The team's one-line plan lacks a cost-aware metric, a locked holdout, a seed, a baseline, a
     threshold and an honest summary; the reproducible card lacks nothing."""
-    assert _vague_plan_gaps() == ["metric", "split", "seed", "baseline", "success_threshold", "summary"]
+    assert _vague_plan_gaps() == [
+        "metric", "split", "seed", "baseline", "success_threshold", "summary"
+    ]
     assert s1.check_plan(s1.REPRODUCIBLE_CARD) == []
     empty = [gap.field for gap in s1.check_plan(s1.DesignCard())]
     assert empty == ["question", "target", "metric", "split", "seed", "baseline",
@@ -126,7 +133,9 @@ def test_check_plan_finds_what_the_vague_plan_is_missing():
 def test_the_vague_plans_split_says_what_make_splits_does():
     """The plan's text names the rows the code really uses for testing and training."""
     splits = s1.make_splits(s1.loan_design_matrix().target, 42)
-    assert s1.VAGUE_PLAN.split == f"{len(splits.test)} random rows for testing, {len(splits.train)} for training"
+    assert s1.VAGUE_PLAN.split == (
+        f"{len(splits.test)} random rows for testing, {len(splits.train)} for training"
+    )
 
 
 def test_the_vague_plan_check_lists_exactly_what_check_plan_finds():
@@ -157,7 +166,8 @@ def test_side_by_side_has_both_teams_figures():
     table = s1.side_by_side()
     assert list(table.columns) == ["figure", "irreproducible", "reproducible"]
     rows = table.set_index("figure")
-    assert rows.loc["ROC AUC on the locked holdout", "irreproducible"] == f"{s1.locked_holdout_auc():.3f}"
+    holdout = rows.loc["ROC AUC on the locked holdout", "irreproducible"]
+    assert holdout == f"{s1.locked_holdout_auc():.3f}"
     announced = s1.forking_paths(s1.DEFAULT_SEED).irreproducible_reported_auc
     assert rows.loc["reported ROC AUC", "irreproducible"].startswith(f"{announced:.3f}")
 
@@ -167,7 +177,8 @@ import json
 from case_study import stage1_design as s1
 run = s1.forking_paths(42)
 print(json.dumps({"scores": run.scores.to_json(), "holdout": s1.locked_holdout_auc(),
-                  "choice": run.reproducible_choice, "cost": run.reproducible_holdout_expected_cost}))
+                  "choice": run.reproducible_choice,
+                  "cost": run.reproducible_holdout_expected_cost}))
 """
 
 

@@ -32,8 +32,9 @@ def test_the_update_renumbers_one_column_and_keeps_every_other_byte():
     assert len(updated) == len(original) and updated.count(b"\n") == original.count(b"\n")
     position = codes.COLUMNS.index("checking_status")
     changed_columns = set()
-    for old_line, new_line in zip(original.split(b"\n"), updated.split(b"\n")):
-        for index, (old, new) in enumerate(zip(old_line.split(b" "), new_line.split(b" "))):
+    for old_line, new_line in zip(original.split(b"\n"), updated.split(b"\n"), strict=True):
+        pairs = zip(old_line.split(b" "), new_line.split(b" "), strict=True)
+        for index, (old, new) in enumerate(pairs):
             if old != new:
                 changed_columns.add(index)
                 assert s2.UPSTREAM_RECODING[old.decode()] == new.decode()
@@ -63,7 +64,7 @@ def test_the_notebook_loader_silently_gives_a_different_score(updated_dir):
 
 
 def test_the_schema_check_passes_on_the_changed_data(updated_dir):
-    """Same columns, dtypes, rows and only documented codes: the schema check cannot see the change."""
+    """Same columns, dtypes, rows and only documented codes: the schema check cannot see it."""
     result = s2.schema_check(updated_dir / paths.GERMAN_CREDIT, paths.RAW_DIR / paths.GERMAN_CREDIT)
     assert result.passed and result.problems == ()
     assert (result.columns, result.rows) == (21, 1000)
@@ -125,12 +126,13 @@ def test_leaky_scores_beat_clean_ones_on_every_seed(leak):
 def test_oversampling_before_the_split_inflates_more_than_selection():
     """Copies on both sides of the split are recognised: the biggest of the three leaks."""
     summary = s2.summarise_leakage(s2.leakage_over_seeds()).set_index("leak")
-    assert summary.loc["oversampling", "mean_difference"] > summary.loc["selection", "mean_difference"]
+    difference = summary["mean_difference"]
+    assert difference.loc["oversampling"] > difference.loc["selection"]
     assert summary.loc["selection", "leaky_higher_in"] == 5
 
 
 def test_scaling_before_the_split_is_a_leak_but_a_small_one():
-    """The scaler learns a mean and a spread per column: the score moves by less than a thousandth."""
+    """The scaler learns a mean and a spread per column: the score moves by under a thousandth."""
     summary = s2.summarise_leakage(s2.leakage_over_seeds()).set_index("leak")
     scaling_gain = summary.loc["scaling", "mean_difference"]
     assert abs(scaling_gain) < 0.001

@@ -54,16 +54,20 @@ def test_stream_is_deterministic_and_depends_on_its_seed(frame, run):
     two = s5.monthly_batches(frame, run, batch_size=50, seed=3)
     other = s5.monthly_batches(frame, run, batch_size=50, seed=4)
     assert len(one) == s5.N_MONTHS
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=True):
         assert a.features.equals(b.features) and np.array_equal(a.y, b.y)
     assert not one[0].features.equals(other[0].features)
 
 
 def test_batches_are_drawn_from_held_out_rows_only(frame, run):
     """No production applicant is a training row: every batch row is one of the held-out rows."""
-    held_out = {tuple(row) for row in frame.loc[run.test_index].drop(columns="risk").itertuples(index=False)}
+    held_out = {
+        tuple(row)
+        for row in frame.loc[run.test_index].drop(columns="risk").itertuples(index=False)
+    }
     training_only = {
-        tuple(row) for row in frame.drop(index=run.test_index).drop(columns="risk").itertuples(index=False)
+        tuple(row)
+        for row in frame.drop(index=run.test_index).drop(columns="risk").itertuples(index=False)
     } - held_out
     for batch in s5.monthly_batches(frame, run, batch_size=100):
         rows = {tuple(row) for row in batch.features.itertuples(index=False)}
@@ -73,8 +77,10 @@ def test_batches_are_drawn_from_held_out_rows_only(frame, run):
 def test_months_before_a_change_do_not_depend_on_later_changes(frame, run):
     """Moving the outcome change later leaves the earlier months exactly as they were."""
     default = s5.monthly_batches(frame, run, batch_size=80)
-    later = s5.monthly_batches(frame, run, batch_size=80, schedule=s5.ShiftSchedule(outcome_from=99))
-    for a, b in zip(default[:8], later[:8]):
+    later = s5.monthly_batches(
+        frame, run, batch_size=80, schedule=s5.ShiftSchedule(outcome_from=99)
+    )
+    for a, b in zip(default[:8], later[:8], strict=True):
         assert a.features.equals(b.features) and np.array_equal(a.y, b.y)
 
 
@@ -85,13 +91,15 @@ def test_bad_batch_size_is_refused_with_a_clear_message(frame, run):
 
 
 def test_psi_alerts_on_the_input_shift(study):
-    """In the input-shift months credit_amount's PSI passes the alert level and an alert is raised."""
+    """In the input-shift months credit_amount's PSI passes the alert level; an alert is raised."""
     shifted = [r for r in study.records if r.scenario == "input shift"]
     assert shifted
     for record in shifted:
         assert record.max_psi_feature == "credit_amount"
         assert record.max_psi > s5.PSI_ALERT
-        assert any(a["level"] == "alert" and a["check"] == "PSI credit_amount" for a in record.alerts)
+        assert any(
+            a["level"] == "alert" and a["check"] == "PSI credit_amount" for a in record.alerts
+        )
 
 
 def test_no_shift_months_raise_no_alert(study):
@@ -102,13 +110,14 @@ def test_no_shift_months_raise_no_alert(study):
 
 
 def test_outcome_change_looks_stable_on_inputs_but_performance_falls(study):
-    """From the outcome change on, inputs and predictions look stable, yet AUC falls and cost rises."""
+    """From the outcome change on, inputs and predictions look stable; AUC falls, cost rises."""
     outcome = [r for r in study.records if r.scenario == "outcome change"]
     assert outcome
     for record in outcome:
         assert record.max_psi < s5.PSI_ALERT
         assert record.prediction_psi < s5.PSI_WARN
-        assert abs(record.approval_rate - study.baseline.approval_rate) <= s5.DEFAULT_POLICY.approval_change
+        change = abs(record.approval_rate - study.baseline.approval_rate)
+        assert change <= s5.DEFAULT_POLICY.approval_change
     labelled = s5.labelled_frame(study.records)
     months = {r.month: r.scenario for r in study.records}
     labelled["scenario"] = labelled["for_month"].map(months)
@@ -158,7 +167,8 @@ def test_without_a_baseline_only_the_approval_rate_is_visible(study):
 def test_study_log_was_written_and_read_back(study):
     """The demo's log lines are the file's lines, one per month, each a JSON record."""
     assert study.log_entries == len(study.log_lines) == s5.N_MONTHS
-    assert [json.loads(line)["month"] for line in study.log_lines] == list(range(1, s5.N_MONTHS + 1))
+    months = [json.loads(line)["month"] for line in study.log_lines]
+    assert months == list(range(1, s5.N_MONTHS + 1))
 
 
 @pytest.mark.slow
@@ -205,7 +215,8 @@ def test_the_simulated_false_alarms_agree_with_the_chi_squared_formula():
 def test_false_alarms_fall_as_batches_grow():
     """Small unshifted batches often pass PSI 0.10; large ones rarely do."""
     table = s5.false_alarm_study(batch_sizes=(50, 100, 1000), draws=200).set_index("batch_size")
-    assert table.loc[50, "share_feature"] > table.loc[100, "share_feature"] > table.loc[1000, "share_feature"]
+    share = table["share_feature"]
+    assert share.loc[50] > share.loc[100] > share.loc[1000]
     assert table.loc[100, "share_feature"] > 0.3
     assert table.loc[1000, "share_feature"] < 0.05
     assert table.loc[100, "psi_95"] > s5.PSI_WARN > table.loc[1000, "psi_95"]

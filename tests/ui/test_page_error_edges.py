@@ -9,8 +9,8 @@ import logging
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workshop.progress import ProgressStore
 from tests.ui.helpers import new_app, open_page, write_team_lessons
+from workshop.progress import ProgressStore
 
 STAGE = "team-habits"
 WAY_ON = "Reload the page; if it persists, tell the instructor."
@@ -40,7 +40,9 @@ def team_lessons(tmp_path, monkeypatch):
     return folder
 
 
-def test_a_demo_that_raises_shows_one_line_and_the_checks_and_next_button_still_draw(monkeypatch, caplog):
+def test_a_demo_that_raises_shows_one_line_and_the_checks_and_next_button_still_draw(
+    monkeypatch, caplog
+):
     """The Stage 0 demo crashes with a RuntimeError: the learner reads one line with what to
     do, never a traceback; every check and the Next button are still there; the traceback
     is in the server's log."""
@@ -57,11 +59,14 @@ def test_a_demo_that_raises_shows_one_line_and_the_checks_and_next_button_still_
         open_page(at, "why")
     assert not at.exception
     message = _unexpected(at, "The demo of this stage")
-    assert message == f"The demo of this stage failed unexpectedly: RuntimeError: the disk went away. {WAY_ON}"
+    assert message == (
+        f"The demo of this stage failed unexpectedly: RuntimeError: the disk went away. {WAY_ON}"
+    )
     assert "Traceback" not in message and "second line" not in message
     stage = load_course().stage("why")
     headings = [text for text in _texts(at.markdown) if text.startswith("##### Check")]
-    assert headings == [f"##### Check {i} of {len(stage.checks)}" for i in range(1, len(stage.checks) + 1)]
+    total = len(stage.checks)
+    assert headings == [f"##### Check {i} of {total}" for i in range(1, total + 1)]
     assert at.button(key="why-next-page").label == "Next stage →"
     records = _logged(caplog, RuntimeError)
     assert records and "second line with server details" in str(records[0].exc_info[1])
@@ -108,7 +113,9 @@ def test_friendly_errors_lets_streamlits_own_rerun_through():
     assert at.session_state["runs"] == 2
 
 
-def test_a_computation_that_raises_shows_one_line_and_records_nothing(team_lessons, monkeypatch, caplog):
+def test_a_computation_that_raises_shows_one_line_and_records_nothing(
+    team_lessons, monkeypatch, caplog
+):
     """A predict-then-run computation fails with an OSError: the learner reads one line, no
     attempt is recorded (the prediction can be committed again), the page still draws."""
     from workshop import checks as engine
@@ -127,7 +134,8 @@ def test_a_computation_that_raises_shows_one_line_and_records_nothing(team_lesso
         at.button(key="habits-predict-submit").click().run()
     assert not at.exception
     message = _unexpected(at, "The computation")
-    assert "OSError" in message and "No space left on device" in message and message.endswith(WAY_ON)
+    assert "OSError" in message and "No space left on device" in message
+    assert message.endswith(WAY_ON)
     assert ProgressStore().progress_for(at.query_params["code"]).get("habits-predict") is None
     assert not at.button(key="habits-predict-submit").disabled
     assert at.button(key=f"{STAGE}-next-page")
@@ -151,7 +159,9 @@ def test_a_grader_that_raises_shows_one_line_and_records_nothing(team_lessons, m
     with caplog.at_level(logging.ERROR, logger="workshop.ui.last_resort"):
         at.button(key="habits-single-submit").click().run()
     assert not at.exception
-    assert _unexpected(at, "Grading this check") == f"Grading this check failed unexpectedly: MemoryError. {WAY_ON}"
+    assert _unexpected(at, "Grading this check") == (
+        f"Grading this check failed unexpectedly: MemoryError. {WAY_ON}"
+    )
     assert ProgressStore().progress_for(at.query_params["code"]).get("habits-single") is None
     assert at.button(key="habits-multiple-submit") and at.button(key=f"{STAGE}-next-page")
     assert _logged(caplog, MemoryError)

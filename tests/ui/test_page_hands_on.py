@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ui.helpers import new_app, open_page
 from workshop.content import load_course
 from workshop.progress import ProgressStore
 from workshop.ui.lesson_view import lessons_dir
-from tests.ui.helpers import new_app, open_page
 
 COURSE = load_course(lessons_dir())  # the same folder the app reads
 

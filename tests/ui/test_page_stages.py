@@ -9,11 +9,11 @@ import re
 
 import pytest
 
+from tests.ui.helpers import current_page, new_app, open_page
 from workshop.content import load_course
 from workshop.ui.lesson_view import lessons_dir
-from workshop.ui.stage_page import demo_module_name
-from tests.ui.helpers import current_page, new_app, open_page
 from workshop.ui.pages import APP_NAME
+from workshop.ui.stage_page import demo_module_name
 
 COURSE = load_course(lessons_dir())  # the same folder the app reads
 STAGES = [stage for stage in COURSE.stages if stage.id != "wrap-up"]
@@ -25,7 +25,9 @@ PRESS = re.compile(r'press\s+"([^"]+)"')
 
 def _named_buttons(stage) -> list[str]:
     """The demo buttons the stage's check prompts name, in order, each once."""
-    return list(dict.fromkeys(label for check in stage.checks for label in PRESS.findall(check.prompt)))
+    return list(
+        dict.fromkeys(label for check in stage.checks for label in PRESS.findall(check.prompt))
+    )
 
 
 def _texts(elements) -> list[str]:
@@ -75,7 +77,9 @@ def test_stage_page_shows_principle_demo_lesson_tabs_and_checks(app, stage):
         # A figure a check asks to predict waits behind a button the check's prompt names.
         for check in stage.checks:
             if str(getattr(check.kind, "value", check.kind)) == "predict_then_run":
-                assert PRESS.search(check.prompt), f"{check.id} should name the demo button to press"
+                assert PRESS.search(check.prompt), (
+                    f"{check.id} should name the demo button to press"
+                )
         for label in _named_buttons(stage):
             locked = [button for button in at.button if button.label.startswith(f"🔒 {label} — ")]
             if locked:  # it waits for the checks that name it: answer them (Reveal) first
