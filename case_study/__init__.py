@@ -6,7 +6,10 @@ irreproducible line marked ``# PITFALL:``):
 - data and code: ``paths``, ``settings`` (the environment variables), ``errors`` (the one
   exception family), ``codes``, ``data``, ``hashing``, ``pipelines``;
 - design: ``design_matrix`` (encoding, locked-holdout splits), ``variants`` (the forking
-  paths), ``design_card`` (the plan and its gaps);
+  paths), ``design_card`` (the plan and its gaps), ``prevalence`` (the sample's 30% vs the
+  documented 5%);
+- data collection: ``upstream_data`` (a simulated upstream update, and the schema check
+  that misses it);
 - model development: ``runs``, ``practices``, ``pins``, ``shopping`` (seed shopping),
   ``fresh_process``;
 - legacy: ``run_manifest`` (record, read, validate, write, diff), ``rebuild`` (retrain from a

@@ -10,7 +10,7 @@ import pytest
 
 from case_study import codes, data, paths
 from case_study import stage2_data as s2
-from case_study.errors import DataIntegrityError
+from case_study.errors import DataIntegrityError, RawDirectoryError
 from case_study.hashing import sha256_bytes, sha256_file
 
 
@@ -109,7 +109,7 @@ def test_the_notebook_loader_says_nothing_about_the_changed_file(tmp_path):
 
 def test_writing_the_update_into_data_raw_is_refused():
     """Raw data is read-only: the helper will not write its copy there."""
-    with pytest.raises(s2.RawDirectoryError, match="read-only"):
+    with pytest.raises(RawDirectoryError, match="read-only"):
         s2.write_upstream_update(paths.RAW_DIR)
 
 
