@@ -159,6 +159,18 @@ def predict_first(label: str, *, key: str, state_key: str, check_id: str | tuple
     return False
 
 
+def span(values, fmt: str = ".2f") -> str:
+    """The range of some numbers for a chart's description: "0.74 to 0.77" (or "0.75").
+
+    Missing values (None, NaN) are left out; ``fmt`` is a format spec (".1%").
+    """
+    numbers = [float(value) for value in values if value is not None and value == value]
+    if not numbers:
+        return "none"
+    low, high = format(min(numbers), fmt), format(max(numbers), fmt)
+    return low if low == high else f"{low} to {high}"
+
+
 def short_hash(digest: str, length: int = 12) -> str:
     """A digest cut for display, in monospace."""
     return f"`{digest[:length]}…`"
@@ -183,13 +195,23 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     data transformer, which Streamlit switches while it draws other sessions' charts. The
     view size altair's default theme adds is dropped, as ``st.altair_chart`` does.
 
+    Every chart says what it shows in a sentence built from its data (Vega-Lite's
+    top-level ``description``, which a screen reader announces instead of "Vega
+    visualization"): a chart without one is refused. The sentence is made where the chart
+    is, from the same cached inputs, so a cached spec never carries another run's summary.
+
     Args:
-        chart: an altair chart whose data is inline.
+        chart: an altair chart whose data is inline, with ``.properties(description=…)``.
 
     Returns:
         The spec (a dict of plain values, datasets included).
+
+    Raises:
+        ValueError: the chart has no description.
     """
     spec = chart.to_dict()
+    if not str(spec.get("description") or "").strip():
+        raise ValueError("Every chart needs a description: chart.properties(description=...).")
     view = spec.get("config", {}).get("view", {})
     for key in ("continuousWidth", "continuousHeight"):
         view.pop(key, None)

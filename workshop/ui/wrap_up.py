@@ -99,8 +99,18 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
         # A fixed height (ROW_HEIGHT a stage): a discrete "step" height makes Vega drop
         # Streamlit's fit-to-width and warn in the browser console.
         .properties(height=ROW_HEIGHT * len(stage_order) + CHART_MARGIN,
-                    padding={"left": 8, "right": 16, "top": 8, "bottom": 8})
+                    padding={"left": 8, "right": 16, "top": 8, "bottom": 8},
+                    description=_outcome_text(frame, len(stage_order)))
     )
+
+
+def _outcome_text(frame: pd.DataFrame, stages: int) -> str:
+    """The results chart in a sentence (announced by a screen reader): checks per outcome."""
+    counts = frame["Outcome"].value_counts()
+    parts = [f"{int(counts[outcome])} {outcome}" for outcome in OUTCOME_COLOURS
+             if outcome in counts]
+    return (f"Your {len(frame)} checks over {stages} stages, by outcome: "
+            f"{', '.join(parts) or 'none'}.")
 
 
 def render_results(course, code: str) -> None:

@@ -89,7 +89,12 @@ def _update_chart(update: s2.UpstreamUpdate) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("roc_auc:Q", format=".4f")],
         )
-        .properties(height=140)
+        .properties(
+            height=140,
+            description="ROC AUC of the same pipeline by loader and file: "
+            + "; ".join(f"{row.run} {row.roc_auc:.3f}" for row in rows.itertuples())
+            + ". The verified loader refused the updated file.",
+        )
     )
 
 
@@ -181,6 +186,10 @@ def _leakage_chart(table: pd.DataFrame) -> alt.Chart:
             x=alt.X("seed:O", title="split seed"),
             y=alt.Y("roc_auc:Q", title="ROC AUC on the test rows", scale=alt.Scale(zero=False)),
             color=alt.Color("version:N", title=None, scale=alt.Scale(range=[RED, GREEN])),
+            # A second channel besides colour: the leaky version is dashed.
+            strokeDash=alt.StrokeDash(
+                "version:N", title=None, scale=alt.Scale(range=[[6, 3], [1, 0]])
+            ),
             column=alt.Column("title:N", title=None, sort=[leak.title for leak in s2.LEAKS]),
             tooltip=[
                 alt.Tooltip("title:N"),
@@ -189,7 +198,21 @@ def _leakage_chart(table: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("roc_auc:Q", format=".4f"),
             ],
         )
-        .properties(height=220, width=200)
+        .properties(height=220, width=200, description=_leakage_text(table))
+    )
+
+
+def _leakage_text(table: pd.DataFrame) -> str:
+    """The leakage chart in a sentence: each step's mean ROC AUC, leaky and clean."""
+    means = table.groupby("title", sort=False)[["leaky_auc", "clean_auc"]].mean()
+    return (
+        f"ROC AUC on {table['seed'].nunique()} split seeds, each step fitted before the "
+        "split (red, dashed) and inside the Pipeline (green, solid). Mean ROC AUC: "
+        + "; ".join(
+            f"{title} {row.leaky_auc:.3f} leaky, {row.clean_auc:.3f} clean"
+            for title, row in means.iterrows()
+        )
+        + "."
     )
 
 

@@ -18,6 +18,7 @@ from workshop.ui.widgets import (
     short_hash,
     show_source,
     side_by_side,
+    span,
     vega_spec,
 )
 
@@ -139,9 +140,13 @@ def _approval_chart(table: pd.DataFrame, baseline: float | None) -> alt.Chart:
             ],
         )
     )
+    text = (f"Approval rate by month over {len(table)} months, "
+            f"{span(table['approval_rate'], '.1%')}")
     if baseline is None:
-        return line.properties(height=220)
-    return (line + _rule(baseline, "grey", "baseline (held-out rows)")).properties(height=220)
+        return line.properties(height=220, description=f"{text}.")
+    return (line + _rule(baseline, "grey", "baseline (held-out rows)")).properties(
+        height=220, description=f"{text}; the baseline's rate, {baseline:.1%}, is the dashed line."
+    )
 
 
 def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
@@ -151,6 +156,8 @@ def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
     worst = table.groupby("feature")["psi"].max()
     flagged = set(worst[worst > s5.PSI_WARN].index)
     table["series"] = [f if f in flagged else "other features" for f in table["feature"]]
+    domain = sorted(flagged) + ["other features"]
+    legend = alt.Legend(orient="bottom", columns=3, labelLimit=160)
     lines = (
         alt.Chart(inline_data(table))
         .mark_line(point=True, opacity=0.85)
@@ -160,11 +167,15 @@ def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
             color=alt.Color(
                 "series:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=sorted(flagged) + ["other features"],
-                    range=_PALETTE[: len(flagged)] + ["#c7c7c7"],
-                ),
-                legend=alt.Legend(orient="bottom", columns=3, labelLimit=160),
+                scale=alt.Scale(domain=domain, range=_PALETTE[: len(flagged)] + ["#c7c7c7"]),
+                legend=legend,
+            ),
+            # A second channel besides colour: each flagged feature has its own dash.
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=domain, range=_dashes(len(flagged)) + [[1, 0]]),
+                legend=legend,
             ),
             detail=alt.Detail("feature:N"),
             tooltip=[
@@ -177,7 +188,22 @@ def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
     rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(
         s5.PSI_WARN, "orange", "warn (moderate)"
     )
-    return (lines + rules).properties(height=400)
+    flagged_text = "; ".join(f"{name} up to {worst[name]:.3f}" for name in sorted(flagged))
+    return (lines + rules).properties(
+        height=400,
+        description=(
+            f"PSI of each of {len(worst)} features against the baseline by month, "
+            f"warn level {s5.PSI_WARN}, alert level {s5.PSI_ALERT}. "
+            + (f"Above the warn level: {flagged_text}." if flagged
+               else "No feature passes the warn level.")
+        ),
+    )
+
+
+def _dashes(count: int) -> list[list[int]]:
+    """``count`` distinct dash patterns for lines told apart by colour too."""
+    patterns = [[6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4], [4, 2, 1, 2]]
+    return [patterns[index % len(patterns)] for index in range(count)]
 
 
 def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
@@ -199,7 +225,14 @@ def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
     rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(
         s5.PSI_WARN, "orange", "warn (moderate)"
     )
-    return (line + rules).properties(height=200)
+    return (line + rules).properties(
+        height=200,
+        description=(
+            f"PSI of the predicted P(bad) against the baseline by month, "
+            f"{span(table['prediction_psi'], '.3f')}; warn level {s5.PSI_WARN}, alert level "
+            f"{s5.PSI_ALERT}."
+        ),
+    )
 
 
 def _labelled_chart(study: s5.DeploymentStudy, metric: str, title: str) -> alt.Chart:
@@ -222,9 +255,14 @@ def _labelled_chart(study: s5.DeploymentStudy, metric: str, title: str) -> alt.C
             ],
         )
     )
-    return (
-        line + _rule(study.baseline.metrics[metric], "grey", "baseline (held-out rows)")
-    ).properties(height=200)
+    baseline = study.baseline.metrics[metric]
+    return (line + _rule(baseline, "grey", "baseline (held-out rows)")).properties(
+        height=200,
+        description=(
+            f"{title} of the labelled decisions by month, {span(table[metric], '.3f')}; "
+            f"the baseline's, {baseline:.3f}, is the dashed line."
+        ),
+    )
 
 
 def _selective_labels_table(study: s5.DeploymentStudy) -> pd.DataFrame:
@@ -267,6 +305,7 @@ def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -
         id_vars=["batch_size"], value_vars=list(names), var_name="series", value_name="share"
     )
     long["series"] = long["series"].map(names)
+    legend = alt.Legend(orient="top", columns=1, labelLimit=300)
     lines = (
         alt.Chart(inline_data(long))
         .mark_line(point=True)
@@ -276,7 +315,12 @@ def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -
                 "share:Q", title=f"share with PSI > {threshold:.2f}", axis=alt.Axis(format="%")
             ),
             color=alt.Color(
-                "series:N", title=None, legend=alt.Legend(orient="top", columns=1, labelLimit=300)
+                "series:N", title=None, legend=legend, scale=alt.Scale(domain=list(names.values()))
+            ),
+            # A second channel besides colour: each series has its own dash.
+            strokeDash=alt.StrokeDash(
+                "series:N", title=None, legend=legend,
+                scale=alt.Scale(domain=list(names.values()), range=[[1, 0]] + _dashes(2)),
             ),
             tooltip=[
                 alt.Tooltip("series:N"),
@@ -290,7 +334,16 @@ def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -
         .mark_rule(color="black")
         .encode(x=alt.X("batch_size:Q"))
     )
-    return (lines + marker).properties(height=380)
+    at = long[long["batch_size"] == batch_size]
+    shares = "; ".join(f"{row.series} {row.share:.1%}" for row in at.itertuples())
+    return (lines + marker).properties(
+        height=380,
+        description=(
+            f"Share of unshifted batches with PSI above {threshold:.2f}, by batch size "
+            f"{span(long['batch_size'], '.0f')}"
+            + (f"; at {batch_size} applicants: {shares}." if shares else ".")
+        ),
+    )
 
 
 def _stable_inputs_worse_labels(study: s5.DeploymentStudy) -> list[tuple[int, float]]:

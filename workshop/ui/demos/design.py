@@ -25,6 +25,7 @@ from workshop.ui.widgets import (
     predict_first,
     show_source,
     side_by_side,
+    span,
     vega_spec,
 )
 
@@ -85,18 +86,27 @@ def _variant_dots(
     ).sort_values(value, ascending=ascending)
     values = list(shown[value]) + ([baseline] if baseline is not None else [])
     domain = [round(min(values) - 0.01, 2), round(max(values) + 0.01, 2)]
+    pick = shown[shown["chosen"]]
+    text = (
+        f"{title} of {len(shown)} variants, {span(shown[value], '.3f')}"
+        + (f"; the chosen one (a diamond), {pick['label'].iloc[0]}, "
+           f"{pick[value].iloc[0]:.3f}" if len(pick) else "")
+        + (f"; dashed line: the baseline, {baseline:.3f}." if baseline is not None else ".")
+    )
     dots = (
         alt.Chart(inline_data(shown))
-        .mark_circle(size=110, opacity=0.9)
+        .mark_point(size=110, opacity=0.9, filled=True)
         .encode(
             x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=domain)),
             y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
             color=alt.Color(
                 "chosen:N", legend=None, scale=alt.Scale(domain=[False, True], range=[GREY, colour])
             ),
+            # A second channel besides colour: the chosen variant is a diamond.
+            shape=_chosen_shape("chosen"),
             tooltip=[alt.Tooltip("variant:N"), alt.Tooltip(f"{value}:Q", format=".3f")],
         )
-        .properties(height=420)
+        .properties(height=420, description=text)
     )
     if baseline is None:
         return dots
@@ -105,7 +115,13 @@ def _variant_dots(
         .mark_rule(strokeDash=[4, 4])
         .encode(x=alt.X("baseline:Q"))
     )
-    return dots + rule
+    return (dots + rule).properties(description=text)
+
+
+def _chosen_shape(field: str, legend: alt.Legend | None = None) -> alt.Shape:
+    """Circles, and a diamond for the one variant picked (``field`` is True)."""
+    return alt.Shape(f"{field}:N", legend=legend,
+                     scale=alt.Scale(domain=[False, True], range=["circle", "diamond"]))
 
 
 def _left(run: s1.ForkingPaths, holdout_open: bool) -> None:
@@ -185,7 +201,11 @@ def _unrecorded_spec(runs: pd.DataFrame) -> dict:
                 alt.Tooltip("variant:N"),
             ],
         )
-        .properties(height=120)
+        .properties(
+            height=120,
+            description=f"Announced ROC AUC of {len(runs)} runs on unrecorded splits, "
+            f"{span(runs['announced_auc'], '.3f')}.",
+        )
     )
     return vega_spec(chart)
 
@@ -230,7 +250,7 @@ def _test_vs_holdout(run: s1.ForkingPaths) -> alt.LayerChart:
     high = float(max(shown["test_auc"].max(), shown["holdout_auc"].max())) + 0.01
     points = (
         alt.Chart(inline_data(shown))
-        .mark_circle(size=90)
+        .mark_point(size=90, filled=True)
         .encode(
             x=alt.X(
                 "test_auc:Q",
@@ -247,6 +267,7 @@ def _test_vs_holdout(run: s1.ForkingPaths) -> alt.LayerChart:
                 title="announced",
                 scale=alt.Scale(domain=[False, True], range=[GREY, RED]),
             ),
+            shape=_chosen_shape("announced", alt.Legend(title="announced")),
             tooltip=[
                 alt.Tooltip("variant:N"),
                 alt.Tooltip("test_auc:Q", format=".3f"),
@@ -259,7 +280,17 @@ def _test_vs_holdout(run: s1.ForkingPaths) -> alt.LayerChart:
         .mark_line(strokeDash=[4, 4])
         .encode(x=alt.X("x:Q"), y=alt.Y("y:Q"))
     )
-    return (points + diagonal).properties(height=320)
+    announced = shown[shown["announced"]]
+    return (points + diagonal).properties(
+        height=320,
+        description=(
+            f"ROC AUC of {len(shown)} variants on the test set against the locked holdout"
+            + (f"; the announced one (a red diamond) {announced['test_auc'].iloc[0]:.3f} on "
+               f"the test set, {announced['holdout_auc'].iloc[0]:.3f} on the holdout"
+               if len(announced) else "")
+            + "; dashed line: equal scores."
+        ),
+    )
 
 
 def _over_seeds(table: pd.DataFrame) -> alt.Chart:
@@ -281,6 +312,9 @@ def _over_seeds(table: pd.DataFrame) -> alt.Chart:
                 "roc_auc:Q", title="ROC AUC of the announced variant", scale=alt.Scale(zero=False)
             ),
             color=alt.Color("scored_on:N", title=None, scale=alt.Scale(range=[GREY, RED])),
+            strokeDash=alt.StrokeDash(
+                "scored_on:N", title=None, scale=alt.Scale(range=[[1, 0], [6, 3]])
+            ),
             column=alt.Column("labels:N", title=None),
             tooltip=[
                 alt.Tooltip("labels:N"),
@@ -290,7 +324,19 @@ def _over_seeds(table: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("roc_auc:Q", format=".3f"),
             ],
         )
-        .properties(height=240, width=260)
+        .properties(height=240, width=260, description=_over_seeds_text(table))
+    )
+
+
+def _over_seeds_text(table: pd.DataFrame) -> str:
+    """The optimism chart in a sentence: mean test and holdout ROC AUC per kind of labels."""
+    means = table.groupby("labels", sort=False)[["best_test_auc", "holdout_auc"]].mean()
+    return (
+        f"ROC AUC of the announced variant on {table['seed'].nunique()} split seeds, on the "
+        "test set (announced, red, dashed) and on the locked holdout (grey, solid). Means: "
+        + "; ".join(f"{labels} labels {row.best_test_auc:.3f} announced, "
+                    f"{row.holdout_auc:.3f} on the holdout" for labels, row in means.iterrows())
+        + "."
     )
 
 

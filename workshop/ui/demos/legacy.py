@@ -26,6 +26,7 @@ from workshop.ui.widgets import (
     short_hash,
     show_source,
     side_by_side,
+    span,
     vega_spec,
 )
 
@@ -303,7 +304,15 @@ def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("accuracy_low:Q", title=title, scale=x_scale), x2=alt.X2("accuracy_high:Q")
     )
-    points = base.mark_point(filled=True, size=60).encode(x=alt.X("accuracy:Q", scale=x_scale))
+    points = base.mark_point(filled=True, size=60).encode(
+        x=alt.X("accuracy:Q", scale=x_scale),
+        # A second channel besides colour: a group too small to trust is a triangle.
+        shape=alt.Shape(
+            "flag:N",
+            scale=alt.Scale(domain=["ok", "too small to trust"], range=["circle", "triangle"]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+    )
     labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=10).encode(
         x=alt.X("accuracy:Q", scale=x_scale), text=alt.Text("n:Q", format="d")
     )
@@ -319,6 +328,23 @@ def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
             )
         )
         .resolve_scale(y="independent")
+        .properties(description=_group_text(table))
+    )
+
+
+def _group_text(table: pd.DataFrame) -> str:
+    """The model card's chart in a sentence: how many groups, which are too small to trust."""
+    small = table[table["flag"] != "ok"]
+    listed = "; ".join(
+        f"{row.group} (n={row.n}, {row.accuracy_low:.2f} to {row.accuracy_high:.2f})"
+        for row in small.itertuples()
+    )
+    return (
+        f"Hold-out accuracy with a {int(s4.CONFIDENCE * 100)}% bootstrap interval for "
+        f"{len(table)} groups of {table['factor'].nunique()} attributes, "
+        f"{span(table['accuracy'], '.2f')}. "
+        + (f"Too small to trust (triangles): {listed}." if len(small)
+           else "Every group is large enough.")
     )
 
 

@@ -29,6 +29,7 @@ from workshop.ui.widgets import (
     short_hash,
     show_source,
     side_by_side,
+    span,
     vega_spec,
 )
 
@@ -154,7 +155,18 @@ def _runs_chart(runs: pd.DataFrame, domain: list[float], colour: str) -> alt.Cha
                 alt.Tooltip("model_sha256:N"), alt.Tooltip("seconds:Q"),
             ],
         )
-        .properties(height=200)
+        .properties(height=200, description=_runs_text(shown))
+    )
+
+
+def _runs_text(runs: pd.DataFrame) -> str:
+    """The runs chart in a sentence: how many runs, their ROC AUC, how many are the learner's."""
+    yours = int((runs["made_by"] == BY_YOU).sum())
+    plural = "s" if len(runs) != 1 else ""
+    return (
+        f"Hold-out ROC AUC of {len(runs)} run{plural}, {span(runs['roc_auc'], '.4f')}, "
+        f"{runs['roc_auc'].round(6).nunique()} distinct; {yours} yours (diamonds), the rest "
+        "the server's (circles)."
     )
 
 
@@ -271,13 +283,17 @@ def _seeded_column(unseeded: pd.DataFrame) -> None:
 def _shopping_chart(shopping: s3.SeedShopping) -> alt.LayerChart:
     points = (
         alt.Chart(inline_data(shopping.runs))
-        .mark_circle(size=90)
+        .mark_point(size=90, filled=True)
         .encode(
             x=alt.X("split_seed:O", title="split seed"),
             y=alt.Y("roc_auc:Q", title="ROC AUC (hold-out)", scale=alt.Scale(zero=False)),
             color=alt.Color(
                 "is_best:N", title="best seed",
                 scale=alt.Scale(domain=[False, True], range=[BLUE, RED]),
+            ),
+            shape=alt.Shape(
+                "is_best:N", title="best seed",
+                scale=alt.Scale(domain=[False, True], range=["circle", "diamond"]),
             ),
             tooltip=[alt.Tooltip("split_seed:O"), alt.Tooltip("roc_auc:Q", format=".4f")],
         )
@@ -287,7 +303,14 @@ def _shopping_chart(shopping: s3.SeedShopping) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 4])
         .encode(y=alt.Y("median:Q"))
     )
-    return (points + median).properties(height=220)
+    return (points + median).properties(
+        height=220,
+        description=(
+            f"Hold-out ROC AUC of {len(shopping.runs)} split seeds, "
+            f"{span(shopping.runs['roc_auc'], '.3f')}; the best seed (a red diamond) "
+            f"{shopping.best_auc:.3f}, the median {shopping.median_auc:.3f} (dashed line)."
+        ),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -23,6 +23,7 @@ from workshop.ui.widgets import (
     predict_first,
     show_source,
     side_by_side,
+    span,
     vega_spec,
 )
 
@@ -141,7 +142,19 @@ def _forking_paths_chart(table: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("median_stars:Q"),
             ],
         )
-        .properties(height=150)
+        .properties(height=150, description=_forking_paths_text(shown))
+    )
+
+
+def _forking_paths_text(shown: pd.DataFrame) -> str:
+    """The forking-paths chart in a sentence: the medians, and which paths give the claim."""
+    back = shown[shown["reproduces_claim"].astype(bool)]
+    paths_back = "; ".join(f"{row.language}, {row.filters}" for row in back.itertuples())
+    return (
+        f"Median GitHub stars for {len(shown)} filter combinations, "
+        f"{span(shown['median_stars'], '.1f')}. "
+        + (f"The published figure comes back for: {paths_back}." if len(back)
+           else "No combination gives the published figure back.")
     )
 
 
