@@ -230,7 +230,7 @@ def test_wrap_up_policy_download_lists_ticked_items_and_gaps(team_lessons):
     """Ticking one practice makes a policy with that practice done and the other as a gap."""
     at = new_app().run()
     open_page(at, "wrap-up")
-    at.checkbox(key="policy-team-habits:0").check().run()
+    at.checkbox(key="policy-item-team-habits:0").check().run()
     at.text_input(key="policy-team").input("Credit risk").run()
     assert not at.exception
     preview = next(

@@ -111,7 +111,7 @@ def test_wrap_up_page_shows_results_chart_policy_and_export(app):
     table = at.dataframe[0].value
     assert list(table["Check"]) == [check.id for check in COURSE.checks]
     assert at.get("vega_lite_chart")
-    policy_boxes = [box for box in at.checkbox if box.key.startswith("policy-")]
+    policy_boxes = [box for box in at.checkbox if box.key.startswith("policy-item-")]
     assert len(policy_boxes) == sum(len(s.lesson.checklist) for s in COURSE.stages)
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["Download the policy (Markdown)", "Download my progress (JSON)",
