@@ -5,20 +5,18 @@ Also how often a PSI threshold cries wolf for a given batch size.
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from case_study import monitoring, paths, pipelines
 from case_study import stage5_deployment as s5
+from workshop.ui.demos import deployment_charts as charts
 from workshop.ui.widgets import (
     friendly_errors,
-    inline_data,
     predict_first,
     short_hash,
     show_source,
     side_by_side,
-    span,
     vega_spec,
 )
 
@@ -33,18 +31,6 @@ FALSE_ALARMS_LABEL = "Run the false-alarm study"
 # Batch sizes for the false-alarm curve; the slider's value is marked on it.
 CURVE_SIZES = (50, 100, 150, 200, 300, 400, 500, 600, 800, 1000)
 THRESHOLDS = (0.05, s5.PSI_WARN, 0.15, 0.20, s5.PSI_ALERT, 0.30)
-# Tableau-10 without its grey, which marks the unflagged features.
-_PALETTE = [
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-] * 3
 
 
 @st.cache_data(show_spinner="Running a year of production…", max_entries=8)
@@ -76,14 +62,16 @@ def _false_alarms(batch_sizes: tuple[int, ...], threshold: float) -> pd.DataFram
 def _study_charts(batch_size: int, stream_seed: int, model_seed: int) -> dict[str, dict]:
     study = _study(batch_size, stream_seed, model_seed)
     return {
-        "approval": vega_spec(_approval_chart(study.without_baseline, None)),
-        "psi": vega_spec(_psi_chart(study)),
-        "prediction": vega_spec(_prediction_chart(study)),
+        "approval": vega_spec(charts.approval_chart(study.without_baseline, None)),
+        "psi": vega_spec(charts.psi_chart(study)),
+        "prediction": vega_spec(charts.prediction_chart(study)),
         "approval_vs_baseline": vega_spec(
-            _approval_chart(study.without_baseline, study.baseline.approval_rate)
+            charts.approval_chart(study.without_baseline, study.baseline.approval_rate)
         ),
-        "roc_auc": vega_spec(_labelled_chart(study, "roc_auc", "ROC AUC")),
-        "expected_cost": vega_spec(_labelled_chart(study, "expected_cost", "cost per applicant")),
+        "roc_auc": vega_spec(charts.labelled_chart(study, "roc_auc", "ROC AUC")),
+        "expected_cost": vega_spec(
+            charts.labelled_chart(study, "expected_cost", "cost per applicant")
+        ),
     }
 
 
@@ -95,174 +83,12 @@ def _baseline_sha256(batch_size: int, stream_seed: int, model_seed: int) -> str:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _false_alarm_spec(batch_size: int, threshold: float) -> dict:
     return vega_spec(
-        _false_alarm_chart(_false_alarms(CURVE_SIZES, threshold), batch_size, threshold)
+        charts.false_alarm_chart(_false_alarms(CURVE_SIZES, threshold), batch_size, threshold)
     )
 
 
 def _study_key(study: s5.DeploymentStudy) -> tuple[int, int, int]:
     return study.batch_size, study.stream_seed, study.model_seed
-
-
-def _month_axis() -> alt.X:
-    return alt.X(
-        "month:Q",
-        title="month",
-        scale=alt.Scale(domain=[1, s5.N_MONTHS]),
-        axis=alt.Axis(tickMinStep=1),
-    )
-
-
-def _rule(value: float, colour: str, label: str) -> alt.Chart:
-    frame = pd.DataFrame({"value": [value], "label": [label]})
-    return (
-        alt.Chart(inline_data(frame))
-        .mark_rule(color=colour, strokeDash=[6, 3])
-        .encode(y=alt.Y("value:Q"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q")])
-    )
-
-
-def _approval_chart(table: pd.DataFrame, baseline: float | None) -> alt.Chart:
-    line = (
-        alt.Chart(inline_data(table))
-        .mark_line(point=True)
-        .encode(
-            x=_month_axis(),
-            y=alt.Y(
-                "approval_rate:Q",
-                title="approval rate",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(zero=False),
-            ),
-            tooltip=[
-                alt.Tooltip("month:Q"),
-                alt.Tooltip("approval_rate:Q", format=".1%"),
-                alt.Tooltip("n:Q"),
-            ],
-        )
-    )
-    text = (f"Approval rate by month over {len(table)} months, "
-            f"{span(table['approval_rate'], '.1%')}")
-    if baseline is None:
-        return line.properties(height=220, description=f"{text}.")
-    return (line + _rule(baseline, "grey", "baseline (held-out rows)")).properties(
-        height=220, description=f"{text}; the baseline's rate, {baseline:.1%}, is the dashed line."
-    )
-
-
-def _psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
-    table = s5.records_frame(study.records)
-    # Twenty coloured lines are unreadable: colour the features that ever passed the warn
-    # level, draw the rest in grey (their names stay in the tooltip).
-    worst = table.groupby("feature")["psi"].max()
-    flagged = set(worst[worst > s5.PSI_WARN].index)
-    table["series"] = [f if f in flagged else "other features" for f in table["feature"]]
-    domain = sorted(flagged) + ["other features"]
-    legend = alt.Legend(orient="bottom", columns=3, labelLimit=160)
-    lines = (
-        alt.Chart(inline_data(table))
-        .mark_line(point=True, opacity=0.85)
-        .encode(
-            x=_month_axis(),
-            y=alt.Y("psi:Q", title="PSI vs baseline"),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=domain, range=_PALETTE[: len(flagged)] + ["#c7c7c7"]),
-                legend=legend,
-            ),
-            # A second channel besides colour: each flagged feature has its own dash.
-            strokeDash=alt.StrokeDash(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=domain, range=_dashes(len(flagged)) + [[1, 0]]),
-                legend=legend,
-            ),
-            detail=alt.Detail("feature:N"),
-            tooltip=[
-                alt.Tooltip("month:Q"),
-                alt.Tooltip("feature:N"),
-                alt.Tooltip("psi:Q", format=".3f"),
-            ],
-        )
-    )
-    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(
-        s5.PSI_WARN, "orange", "warn (moderate)"
-    )
-    flagged_text = "; ".join(f"{name} up to {worst[name]:.3f}" for name in sorted(flagged))
-    return (lines + rules).properties(
-        height=400,
-        description=(
-            f"PSI of each of {len(worst)} features against the baseline by month, "
-            f"warn level {s5.PSI_WARN}, alert level {s5.PSI_ALERT}. "
-            + (f"Above the warn level: {flagged_text}." if flagged
-               else "No feature passes the warn level.")
-        ),
-    )
-
-
-def _dashes(count: int) -> list[list[int]]:
-    """``count`` distinct dash patterns for lines told apart by colour too."""
-    patterns = [[6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4], [4, 2, 1, 2]]
-    return [patterns[index % len(patterns)] for index in range(count)]
-
-
-def _prediction_chart(study: s5.DeploymentStudy) -> alt.Chart:
-    table = pd.DataFrame(
-        {
-            "month": [r.month for r in study.records],
-            "prediction_psi": [r.prediction_psi for r in study.records],
-        }
-    )
-    line = (
-        alt.Chart(inline_data(table))
-        .mark_line(point=True, color="purple")
-        .encode(
-            x=_month_axis(),
-            y=alt.Y("prediction_psi:Q", title="PSI of P(bad)"),
-            tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("prediction_psi:Q", format=".3f")],
-        )
-    )
-    rules = _rule(s5.PSI_ALERT, "firebrick", "alert (significant)") + _rule(
-        s5.PSI_WARN, "orange", "warn (moderate)"
-    )
-    return (line + rules).properties(
-        height=200,
-        description=(
-            f"PSI of the predicted P(bad) against the baseline by month, "
-            f"{span(table['prediction_psi'], '.3f')}; warn level {s5.PSI_WARN}, alert level "
-            f"{s5.PSI_ALERT}."
-        ),
-    )
-
-
-def _labelled_chart(study: s5.DeploymentStudy, metric: str, title: str) -> alt.Chart:
-    table = s5.labelled_frame(study.records)
-    line = (
-        alt.Chart(inline_data(table))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(
-                "for_month:Q",
-                title="month of the decisions",
-                scale=alt.Scale(domain=[1, s5.N_MONTHS]),
-            ),
-            y=alt.Y(f"{metric}:Q", title=title, scale=alt.Scale(zero=False)),
-            tooltip=[
-                alt.Tooltip("for_month:Q"),
-                alt.Tooltip("known_in_month:Q"),
-                alt.Tooltip("n:Q"),
-                alt.Tooltip(f"{metric}:Q", format=".3f"),
-            ],
-        )
-    )
-    baseline = study.baseline.metrics[metric]
-    return (line + _rule(baseline, "grey", "baseline (held-out rows)")).properties(
-        height=200,
-        description=(
-            f"{title} of the labelled decisions by month, {span(table[metric], '.3f')}; "
-            f"the baseline's, {baseline:.3f}, is the dashed line."
-        ),
-    )
 
 
 def _selective_labels_table(study: s5.DeploymentStudy) -> pd.DataFrame:
@@ -293,57 +119,6 @@ def _selective_labels(study: s5.DeploymentStudy) -> None:
     )
     st.dataframe(_selective_labels_table(study), hide_index=True, width="stretch")
     show_source(monitoring.approved_only_metrics, "Show the code: approved-only metrics")
-
-
-def _false_alarm_chart(curve: pd.DataFrame, batch_size: int, threshold: float) -> alt.Chart:
-    names = {
-        "share_feature": f"{s5.FALSE_ALARM_FEATURE} (simulated)",
-        "share_any": "any of the 20 features (simulated)",
-        "share_formula": "formula (1/n + 1/m)·χ²(B−1)",
-    }
-    long = curve.melt(
-        id_vars=["batch_size"], value_vars=list(names), var_name="series", value_name="share"
-    )
-    long["series"] = long["series"].map(names)
-    legend = alt.Legend(orient="top", columns=1, labelLimit=300)
-    lines = (
-        alt.Chart(inline_data(long))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("batch_size:Q", title="applicants per batch (n)"),
-            y=alt.Y(
-                "share:Q", title=f"share with PSI > {threshold:.2f}", axis=alt.Axis(format="%")
-            ),
-            color=alt.Color(
-                "series:N", title=None, legend=legend, scale=alt.Scale(domain=list(names.values()))
-            ),
-            # A second channel besides colour: each series has its own dash.
-            strokeDash=alt.StrokeDash(
-                "series:N", title=None, legend=legend,
-                scale=alt.Scale(domain=list(names.values()), range=[[1, 0]] + _dashes(2)),
-            ),
-            tooltip=[
-                alt.Tooltip("series:N"),
-                alt.Tooltip("batch_size:Q"),
-                alt.Tooltip("share:Q", format=".1%"),
-            ],
-        )
-    )
-    marker = (
-        alt.Chart(inline_data(pd.DataFrame({"batch_size": [batch_size]})))
-        .mark_rule(color="black")
-        .encode(x=alt.X("batch_size:Q"))
-    )
-    at = long[long["batch_size"] == batch_size]
-    shares = "; ".join(f"{row.series} {row.share:.1%}" for row in at.itertuples())
-    return (lines + marker).properties(
-        height=380,
-        description=(
-            f"Share of unshifted batches with PSI above {threshold:.2f}, by batch size "
-            f"{span(long['batch_size'], '.0f')}"
-            + (f"; at {batch_size} applicants: {shares}." if shares else ".")
-        ),
-    )
 
 
 def _stable_inputs_worse_labels(study: s5.DeploymentStudy) -> list[tuple[int, float]]:
