@@ -14,7 +14,6 @@ sidebar's page links are a keyed fragment rerun with it (``sidebar.MARKS_FRAGMEN
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from workshop import attempts
 from workshop import checks as engine
 from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
+from workshop.ui import check_answers as answers
 from workshop.ui import check_display as show
 from workshop.ui.last_resort import show_unexpected
 from workshop.ui.sidebar import MARKS_FRAGMENT_KEY, stage_mark
@@ -39,14 +39,6 @@ SUBMIT_LABELS = {
     "predict_then_run": "Commit my prediction, then run",
     "hands_on": "Run twice in fresh processes",
 }
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the learner entered: a value to grade, or why there is nothing to grade yet."""
-
-    value: object = None
-    missing: str = ""
 
 
 def _ui_key(check) -> str:
@@ -81,67 +73,6 @@ def _seconds(ui: dict) -> float:
     return seconds
 
 
-# --- answer widgets, one per kind -------------------------------------------------------
-
-def _radio(check, order, disabled: bool, key: str) -> Answer:
-    choice = st.radio("Your answer", list(order), index=None,
-                      format_func=lambda option: show.option_text(check.options, option),
-                      key=key, disabled=disabled)
-    return Answer(choice) if choice is not None else Answer(missing="Choose an answer first.")
-
-
-def _ticked_keys(check, order, disabled: bool) -> list[str]:
-    return [key for key in order
-            if st.checkbox(show.option_text(check.options, key),
-                           key=f"{check.id}-option-{key}", disabled=disabled)]
-
-
-def _numeric(check, disabled: bool, label: str = "Your answer") -> Answer:
-    unit = getattr(check, "unit", None)
-    number = st.number_input(f"{label} ({unit})" if unit else label, value=None,
-                             step=10.0 ** -show.decimals(check),
-                             format=f"%.{show.decimals(check)}f",
-                             key=f"{check.id}-answer", disabled=disabled)
-    if number is None:
-        return Answer(missing="Enter a number first.")
-    if not math.isfinite(number):
-        return Answer(missing="Enter a finite number.")
-    return Answer(float(number))
-
-
-def _ordering(check, order, disabled: bool) -> Answer:
-    st.caption("Choose one item for each position, first to last.")
-    chosen = [st.selectbox(f"Position {position}", list(order), index=None,
-                           format_func=lambda key: show.option_text(check.options, key),
-                           key=f"{check.id}-position-{position}", disabled=disabled)
-              for position in range(1, len(order) + 1)]
-    if any(key is None for key in chosen):
-        return Answer(missing="Choose an item for every position.")
-    if len(set(chosen)) != len(chosen):
-        return Answer(missing="Use each item once: one position holds an item twice.")
-    return Answer(chosen)
-
-
-def _collect(check, kind: str, disabled: bool, order) -> Answer:
-    if kind == "single_choice":
-        return _radio(check, order, disabled, f"{check.id}-answer")
-    if kind == "multiple_choice":
-        st.caption("Tick every answer that applies.")
-        return Answer(_ticked_keys(check, order, disabled))
-    if kind == "numeric":
-        return _numeric(check, disabled)
-    if kind == "predict_then_run":
-        return _numeric(check, disabled, label="Your prediction")
-    if kind == "ordering":
-        return _ordering(check, order, disabled)
-    if kind == "hands_on":
-        # The prompt (from the lesson) says what the switches do; one checkbox per practice.
-        return Answer(_ticked_keys(check, order, disabled))
-    st.error(f"This check has a kind the app cannot draw: {kind!r}. Run "
-             "`python -m workshop validate` to see which kinds the lessons may use.")
-    return Answer(missing="This check cannot be answered here.")
-
-
 # --- running, grading, recording -----------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -164,7 +95,7 @@ def _run_computation(check) -> float | None:
     return None
 
 
-def _engine_submit(check, kind: str, answer: Answer, ui: dict, store, code: str):
+def _engine_submit(check, kind: str, answer: answers.Answer, ui: dict, store, code: str):
     """One Submit through the engine, with the computation or the runs shown as they go.
 
     Returns:
@@ -387,7 +318,7 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
         ui["actual"] = _run_computation(check)
 
     locked = shown.finished or committed
-    answer = _collect(check, kind, locked, order)
+    answer = answers.collect(check, kind, locked, order)
     submit, hint, reveal = _draw_buttons(check, kind, ui, locked, shown, isolation)
     waited = bool((submit or reveal) and isolation and _demo_waits(isolation))
     if _handle_presses(check, kind, answer, ui, (store, code, progress),
@@ -441,7 +372,7 @@ def _follow_up(check, ui: dict, store, code: str) -> None:
                     + (gap + " " if gap else "")
                     + "Show that you see why, and the check is passed.")
         st.markdown(follow_up.prompt)
-        answer = _radio(follow_up, attempts.option_order(follow_up, code), False,
+        answer = answers.radio(follow_up, attempts.option_order(follow_up, code), False,
                         f"{check.id}-follow-up-answer")
         if not st.button("Submit my answer", key=f"{check.id}-follow-up-submit"):
             return
