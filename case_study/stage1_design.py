@@ -383,7 +383,11 @@ VAGUE_PLAN = DesignCard(
     target="risk (bad = 1)",
     # PITFALL: accuracy counts both errors alike; the bank's cost matrix does not.
     metric="accuracy",
-    split=f"{N_TEST} random rows for testing, {N_TRAIN} for training",
+    # PITFALL: the split leaves rows unaccounted for: nobody wrote down what they are for.
+    split=(
+        f"{N_TEST} random rows for testing, {N_TRAIN} for training "
+        f"(the other {N_APPLICANTS - N_TEST - N_TRAIN} not mentioned)"
+    ),
     # PITFALL: no locked holdout: the rows that choose the variant also report its score.
     holdout_locked=False,
     # PITFALL: no seed: the split cannot be made again.

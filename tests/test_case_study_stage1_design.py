@@ -133,8 +133,11 @@ def test_check_plan_finds_what_the_vague_plan_is_missing():
 def test_the_vague_plans_split_says_what_make_splits_does():
     """The plan's text names the rows the code really uses for testing and training."""
     splits = s1.make_splits(s1.loan_design_matrix().target, 42)
+    unmentioned = len(splits.holdout)
+    assert unmentioned == s1.N_APPLICANTS - len(splits.test) - len(splits.train)
     assert s1.VAGUE_PLAN.split == (
-        f"{len(splits.test)} random rows for testing, {len(splits.train)} for training"
+        f"{len(splits.test)} random rows for testing, {len(splits.train)} for training "
+        f"(the other {unmentioned} not mentioned)"
     )
 
 

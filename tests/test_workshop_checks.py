@@ -215,7 +215,9 @@ def test_prediction_outside_tolerance_says_how_far_and_which_way(answer, directi
 def test_prediction_feedback_carries_the_unit():
     """A unit, when the check has one, follows every number in the feedback."""
     percent = replace(PREDICT, unit="%", tolerance=2)
-    assert "3.0% below" in grade(percent, 10, actual=13).feedback
+    # A gap between two percentages is in percentage points, not per cent.
+    feedback = grade(percent, 10, actual=13).feedback
+    assert "3.0 percentage points below" in feedback and "±2.0 percentage points" in feedback
     points = replace(PREDICT, unit="points", tolerance=1)
     assert "off by 0.5 points" in grade(points, 10, actual=10.5).feedback
 

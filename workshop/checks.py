@@ -193,8 +193,8 @@ def _grade_predict_then_run(check: Check, answer: Any, actual: Any) -> Result:
     difference = value - actual
     details = {"actual": actual, "prediction": value, "difference": difference,
                "tolerance": tolerance}
-    off = _fmt(abs(difference), tolerance, check.unit)
-    band = f"±{_fmt(tolerance, tolerance, check.unit)}"
+    off = _fmt(abs(difference), tolerance, check.unit, gap=True)
+    band = f"±{_fmt(tolerance, tolerance, check.unit, gap=True)}"
     if _within(value, actual, tolerance):
         return Result(Outcome.PASSED,
                       f"Your prediction is within {band} of the computed value (off by {off}).",
@@ -341,13 +341,17 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _fmt(value: float, tolerance: float, unit: str) -> str:
+def _fmt(value: float, tolerance: float, unit: str, *, gap: bool = False) -> str:
     # Show one digit more than the tolerance has, so "off by" is readable and honest.
     if tolerance > 0:
         decimals = max(0, 1 - math.floor(math.log10(tolerance)))
         text = f"{value:.{min(decimals, 10)}f}"
     else:
         text = f"{value:.4g}"
+    if unit == "%" and gap:
+        # The distance between two percentages is in percentage points, not per cent of
+        # either: 30% to 33% is 3 points, which is 10% of 30.
+        return f"{text} percentage points"
     return f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{unit}"
 
 

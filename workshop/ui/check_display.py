@@ -114,9 +114,16 @@ def gap_line(check, prediction, actual) -> str:
         return ""
     difference = float(prediction) - float(actual)
     direction = "above" if difference > 0 else "below"
-    band = format_number(check.tolerance or 0, check)
-    return (f"Your prediction was {format_number(abs(difference), check)} {direction} the "
+    band = format_gap(check.tolerance or 0, check)
+    return (f"Your prediction was {format_gap(abs(difference), check)} {direction} the "
             f"computed value; a pass needed it within ± {band}.")
+
+
+def format_gap(value, check) -> str:
+    """A distance between two of the check's numbers: percentage points for a % unit."""
+    if getattr(check, "unit", None) == "%":
+        return f"{float(value):.{decimals(check)}f} percentage points"
+    return format_number(value, check)
 
 
 def reference_answer(check, order, actual) -> str:
