@@ -1,9 +1,9 @@
 """The progress backend for a room served by several machines: PostgreSQL (psycopg 3).
 
 ``PostgresBackend`` keeps the SQLite backend's tables (``meta``, ``learners``, ``progress``,
-``events``, ``failed_attempts``, ``policy_ticks``, ``hash_reports``; same columns, same
-rules) in native types (created or upgraded by ``postgres_schema``); ``ProgressStore``
-chooses it when ``WORKSHOP_DATABASE_URL=postgresql://…`` is set.
+``events``, ``failed_attempts``, ``policy_ticks``; same columns, same rules) in native
+types (created or upgraded by ``postgres_schema``); ``ProgressStore`` chooses it when
+``WORKSHOP_DATABASE_URL=postgresql://…`` is set.
 
 - **Time** comes from the database's clock (``clock_timestamp()``) inside the write
   transaction: app machines' clocks disagree, the server's is the one they all share.
@@ -44,7 +44,6 @@ from workshop.progress.model import (
     SCHEMA_VERSION,
     CheckProgress,
     Event,
-    HashReport,
     Learner,
     LearnerExport,
     ProgressChange,
@@ -55,7 +54,6 @@ from workshop.progress.postgres_pool import Pool as _Pool
 from workshop.progress.postgres_pool import close as _close
 from workshop.progress.postgres_pool import parse_url as _parse_url
 from workshop.progress.postgres_schema import set_up
-from workshop.progress.sqlite import _HASH_COLUMNS, _HASH_UPSERT
 from workshop.settings import DATABASE_URL_ENV
 
 _T = TypeVar("_T")
@@ -375,22 +373,6 @@ class PostgresBackend:
                 (code, item_key, ticked, at))
 
         self._write(work, "save a policy tick")
-
-    def report_hash(self, code: str, report: HashReport) -> None:
-        """Store a learner's prediction hash, replacing their earlier one."""
-
-        def work(conn: psycopg.Connection, at: datetime) -> None:
-            conn.execute(_SEEN, {"code": code, "at": at})
-            conn.execute(_HASH_UPSERT, (code, report.prediction_sha256, report.platform,
-                                        report.python, report.numpy, report.blas, at))
-
-        self._write(work, "save a hash report")
-
-    def hash_reports(self) -> list[HashReport]:
-        """Every learner's latest hash report, oldest first."""
-        rows = self._rows(_HASH_COLUMNS + ' COLLATE "C"', (), "read hash reports")
-        return [HashReport(*row[1:6], learner_code=row[0], reported_at=utc(row[6]))
-                for row in rows]
 
     # -- reads ----------------------------------------------------------------------------
 

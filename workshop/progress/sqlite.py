@@ -22,7 +22,6 @@ from workshop.progress.model import (
     REVEAL,
     CheckProgress,
     Event,
-    HashReport,
     Learner,
     LearnerExport,
     ProgressChange,
@@ -42,15 +41,6 @@ _PROGRESS_COLUMNS = (
     "seconds, first_at, updated_at FROM progress "
 )
 _EVENT_COLUMNS = "SELECT id, learner_code, stage_id, check_id, kind, at FROM events "
-# Shared with the PostgreSQL backend (which keeps ``%s``; SQLite's ``?`` is swapped in).
-_HASH_UPSERT = (
-    "INSERT INTO hash_reports (learner_code, prediction_sha256, platform, python, numpy, "
-    "blas, reported_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (learner_code) "
-    "DO UPDATE SET prediction_sha256 = excluded.prediction_sha256, "
-    "platform = excluded.platform, python = excluded.python, numpy = excluded.numpy, "
-    "blas = excluded.blas, reported_at = excluded.reported_at")
-_HASH_COLUMNS = ("SELECT learner_code, prediction_sha256, platform, python, numpy, blas, "
-                 "reported_at FROM hash_reports ORDER BY reported_at, learner_code")
 
 
 def _iso(moment: datetime) -> str:
@@ -214,24 +204,6 @@ class SQLiteBackend:
                 (code, item_key, int(ticked), at))
 
         self._file.transact(work, "save a policy tick")
-
-    def report_hash(self, code: str, report: HashReport) -> None:
-        """Store a learner's prediction hash, replacing their earlier one."""
-
-        def work(conn: sqlite3.Connection) -> None:
-            at = self._stamp()
-            _seen(conn, code, at)
-            conn.execute(_HASH_UPSERT.replace("%s", "?"), (
-                code, report.prediction_sha256, report.platform, report.python,
-                report.numpy, report.blas, at))
-
-        self._file.transact(work, "save a hash report")
-
-    def hash_reports(self) -> list[HashReport]:
-        """Every learner's latest hash report, oldest first."""
-        rows = self._rows(_HASH_COLUMNS, (), "read hash reports")
-        return [HashReport(*row[1:6], learner_code=row[0], reported_at=_parse(row[6]))
-                for row in rows]
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -279,8 +279,7 @@ class Salvaged:
     def describe(self) -> str:
         """``"2 learners, 5 progress rows, 9 events"`` (tables with rows only)."""
         names = {"learners": "learners", "progress": "progress rows", "events": "events",
-                 "failed_attempts": "failed code attempts", "policy_ticks": "policy ticks",
-                 "hash_reports": "hash reports"}
+                 "failed_attempts": "failed code attempts", "policy_ticks": "policy ticks"}
         parts = [f"{count} {names.get(table, table)}" for table, count in self.counts.items()
                  if count]
         return ", ".join(parts) or "no rows"
@@ -324,16 +323,11 @@ _COPIES: dict[str, tuple[str, str]] = {
         "VALUES (?, ?, ?, ?) ON CONFLICT (learner_code, item_key) DO UPDATE SET "
         "ticked = excluded.ticked, updated_at = excluded.updated_at "
         "WHERE excluded.updated_at > policy_ticks.updated_at"),
-    "hash_reports": (
-        "learner_code, prediction_sha256, platform, python, numpy, blas, reported_at",
-        "INSERT INTO hash_reports (learner_code, prediction_sha256, platform, python, numpy, "
-        "blas, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (learner_code) DO NOTHING"),
 }
 # A salvaged row whose learner row was lost still needs one (foreign keys).
 _LEARNER_FOR = ("INSERT OR IGNORE INTO learners (code, display_name, created_at, last_seen) "
                 "VALUES (?, NULL, ?, ?)")
-_LEARNER_AT = {"progress": (0, 7, 8), "events": (1, 5, 5), "policy_ticks": (0, 3, 3),
-               "hash_reports": (0, 6, 6)}
+_LEARNER_AT = {"progress": (0, 7, 8), "events": (1, 5, 5), "policy_ticks": (0, 3, 3)}
 
 
 _TIMES = frozenset({"created_at", "last_seen", "first_at", "updated_at", "at"})

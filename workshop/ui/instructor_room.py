@@ -19,9 +19,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from workshop import csv_safe, hash_experiment, room
+from workshop import csv_safe, room
 from workshop.ui import session
-from workshop.ui.hash_experiment import server_hash
 from workshop.ui.instructor_agenda import now as current_time
 from workshop.ui.instructor_agenda import stage_names
 
@@ -140,27 +139,6 @@ def render_room_figures(course) -> None:
             for row in active])), hide_index=True)
     else:
         st.text("Nobody in the last 10 minutes.")
-    render_hashes(store.hash_reports())
-
-
-def render_hashes(reports: list) -> None:
-    """"Same hashes on your machine?": the room's prediction hashes beside the server's."""
-    st.subheader("Same hashes on your machine?")
-    try:
-        server = server_hash()
-    except Exception as error:  # the room view must still draw without the case study
-        st.caption(f"The server's own hash could not be computed: {error}")
-        server = None
-    summary = hash_experiment.summarise(reports, server)
-    reported, distinct, matching = st.columns(3)
-    reported.metric("Hashes reported", summary.reports)
-    distinct.metric("Distinct hashes", summary.distinct)
-    matching.metric("Same as the server's", summary.matching)
-    st.caption(f"The server's own prediction hash: {server or 'not available'}.")
-    if summary.reports:
-        st.dataframe(csv_safe.neutralise_frame(pd.DataFrame(summary.rows())), hide_index=True)
-    else:
-        st.text("No hashes reported yet (Stage 3, after the checks).")
 
 
 def _completion_chart(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
