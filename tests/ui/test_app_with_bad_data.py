@@ -48,6 +48,7 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from tests.ui.helpers import new_app, open_page
+from tests.ui.demo_helpers import commit
 
 def seen(at):
     return {{
@@ -62,6 +63,7 @@ report = {{"before": {{}}, "after": {{}}}}
 at = new_app()
 at.run()
 open_page(at, "why")
+commit(at, "why-warmup-predict")  # the Recompute button waits for the prediction
 at.button(key="why-recompute").click().run()
 report["before"]["why"] = seen(at)
 open_page(at, "deployment")
