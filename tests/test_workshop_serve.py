@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.threads import run_in_own_thread
 from workshop import haproxy, serve, serve_worker
 from workshop.serve import ServeOptions
 from workshop.serve_process import describe_returncode, relayed_line
@@ -148,7 +149,9 @@ def _accepted_nodelay(listener: socket.socket) -> int:
             writer.close()
             server.close()
 
-    return asyncio.run(accept_one())
+    # In a thread of its own: a session-scoped Playwright (tests/browser) keeps an event loop
+    # running in the main thread for the whole test session.
+    return run_in_own_thread(lambda: asyncio.run(accept_one()))
 
 
 def test_streamlits_way_of_binding_leaves_nagle_on():

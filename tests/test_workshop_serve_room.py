@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.threads import run_in_own_thread
 from workshop import haproxy
 from workshop.serve import port_in_use
 
@@ -295,18 +296,26 @@ def test_a_learner_whose_process_dies_carries_on_with_their_code(tmp_path):
         sidebar,
     )
 
-    with learner_whose_process_died(tmp_path) as (page, code, _live):
-        main(page).get_by_role("button", name="Start with the first stage").click()
-        expect_stage_page(page, CONTENT_STAGES[0])
-        expect(sidebar(page).get_by_text("Hello, Ada")).to_be_visible(timeout=LOAD_TIMEOUT)
-        assert resume_code(page) == code
-        assert f"code={code}" in page.url
+    def journey() -> None:
+        with learner_whose_process_died(tmp_path) as (page, code, _live):
+            main(page).get_by_role("button", name="Start with the first stage").click()
+            expect_stage_page(page, CONTENT_STAGES[0])
+            expect(sidebar(page).get_by_text("Hello, Ada")).to_be_visible(
+                timeout=LOAD_TIMEOUT)
+            assert resume_code(page) == code
+            assert f"code={code}" in page.url
+
+    # Playwright's sync API cannot start inside the session's running loop: own thread.
+    run_in_own_thread(journey)
 
 
 @pytest.mark.browser
 def test_a_learner_whose_process_dies_carries_on_through_a_sidebar_link(tmp_path):
     from tests.browser.helpers import CONTENT_STAGES, go_to_stage, resume_code
 
-    with learner_whose_process_died(tmp_path) as (page, code, _live):
-        go_to_stage(page, CONTENT_STAGES[0])
-        assert resume_code(page) == code
+    def journey() -> None:
+        with learner_whose_process_died(tmp_path) as (page, code, _live):
+            go_to_stage(page, CONTENT_STAGES[0])
+            assert resume_code(page) == code
+
+    run_in_own_thread(journey)
