@@ -75,15 +75,24 @@ def test_unusable_input_exits_2_with_a_message(tmp_path, capsys, make):
     assert captured.err.startswith("workshop audit: ") and "Traceback" not in captured.err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a folder with mode 000")
-def test_unreadable_folder_exits_2(tmp_path):
+def test_unreadable_folder_exits_2(tmp_path, monkeypatch, capsys):
+    """A folder the audit may not read is unusable input (exit 2), not a crash.
+
+    Mode 000 stops a normal user; root reads through it, so the permission check the walk
+    makes (``os.access``) is refused for this folder instead, the same way for everyone.
+    """
+    from workshop.audit import walk
+
     target = tmp_path / "locked"
     target.mkdir()
-    target.chmod(0)
-    try:
-        assert main([str(target)]) == 2
-    finally:
-        target.chmod(0o755)
+    (target / "train.py").write_text("x = 1\n")
+    real_access = walk.os.access
+    monkeypatch.setattr(walk.os, "access", lambda path, mode, **kwargs: (
+        False if Path(path) == target.resolve() else real_access(path, mode, **kwargs)))
+    assert main([str(target)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert captured.err.startswith("workshop audit: ")
 
 
 def test_bad_command_line_exits_2(capsys):
