@@ -61,7 +61,7 @@ def test_changing_one_field_shows_a_field_level_diff(at):
     """Change n_estimators, rebuild: the diff names that field and the hashes it moved."""
     at.selectbox(key="legacy-change-field").set_value("params.n_estimators").run()
     at.number_input(key="legacy-change-value-params.n_estimators").set_value(30).run()
-    at.button(key="legacy-change-run").click().run()
+    commit(at, "legacy-seed-change").button(key="legacy-change-run").click().run()
     assert not at.exception
     diff = at.dataframe[-1].value
     assert diff["field"].iloc[0] == "params.n_estimators"
@@ -93,22 +93,23 @@ def test_the_model_card_stays_closed_until_shown_and_names_its_button(at):
     assert "legacy-show-card" not in [button.key for button in at.button]
 
 
-def test_the_seed_change_asks_for_the_prediction_first_and_shows_the_diff(at):
-    """The seed change (a check asks how many fields it moves) runs only when the learner
-    presses "Rebuild with this change", under a caption asking for the prediction first."""
+def test_the_change_button_waits_for_the_seed_prediction_then_stays(at):
+    """"Rebuild with this change" (a check asks how many fields the seed change moves) is
+    locked, naming and linking that check, until its prediction is committed; then it runs
+    the change and stays, so another field can be changed and rebuilt too."""
     from case_study.stage4_legacy import fields_changed_by_seed
 
-    assert any(
-        "Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption
-    )
-    assert at.button(key="legacy-change-run").label == "Rebuild with this change"
+    assert_locked(at, "legacy-change-run", "Rebuild with this change", "legacy-seed-change")
     assert not any("compared fields differ" in m.value for m in at.markdown)
-    at.button(key="legacy-change-run").click().run()  # the field starts at "seed"
+    commit(at, "legacy-seed-change")
+    button = at.button(key="legacy-change-run")
+    assert (button.label, button.disabled) == ("Rebuild with this change", False)
+    button.click().run()  # the field starts at "seed"
     assert not at.exception
     assert f"**{int(fields_changed_by_seed())}** of" in texts(at)
-    assert not any(
-        "Predict first" in c.value and "Rebuild with this change" in c.value for c in at.caption
-    )
+    at.selectbox(key="legacy-change-field").set_value("params.max_depth").run()
+    at.button(key="legacy-change-run").click().run()
+    assert "`params.max_depth` → 5:" in texts(at)
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,36 @@ def _check_place(check_id: str) -> tuple[str, str]:
     return "the check", "answer"
 
 
+def unlocked_by(label: str, *, key: str, check_id: str | tuple[str, ...]) -> bool:
+    """Whether a demo button may be drawn: its check (each of them) has a committed answer.
+
+    When not, the button is drawn here disabled ("🔒 label — commit your prediction in
+    check n … below first") with a link to the check, and the check's id is noted so that
+    committing it reruns the whole app (``check_widgets``), which unlocks the button. The
+    caller draws the working button (same ``key``) when this returns True; use it for a
+    button that stays after a press, :func:`predict_first` for a figure opened once.
+
+    Args:
+        label: the button's text, which the check's prompt names.
+        key: the button's widget key.
+        check_id: the id of the check (or checks) whose prediction the button gives away.
+
+    Returns:
+        True when every check has a committed answer (nothing drawn).
+    """
+    check_ids = (check_id,) if isinstance(check_id, str) else tuple(check_id)
+    waiting = st.session_state.setdefault(WAITING_KEY, set())
+    open_ids = [item for item in check_ids if not _committed(item)]
+    waiting.difference_update(check_ids)
+    if not open_ids:
+        return True
+    waiting.update(open_ids)
+    place, verb = _check_place(open_ids[0])
+    st.button(f"🔒 {label} — {verb} {place} below first", key=key, disabled=True)
+    st.markdown(f"[Go to {place.split(' “')[0]} below ↓](#{check_anchor(open_ids[0])})")
+    return False
+
+
 def predict_first(label: str, *, key: str, state_key: str, check_id: str | tuple[str, ...]
                   ) -> bool:
     """Keep a figure that a check asks the learner to predict behind a button.
@@ -141,15 +171,7 @@ def predict_first(label: str, *, key: str, state_key: str, check_id: str | tuple
     """
     if st.session_state.get(state_key):
         return True
-    check_ids = (check_id,) if isinstance(check_id, str) else tuple(check_id)
-    waiting = st.session_state.setdefault(WAITING_KEY, set())
-    open_ids = [item for item in check_ids if not _committed(item)]
-    waiting.difference_update(check_ids)
-    if open_ids:
-        waiting.update(open_ids)
-        place, verb = _check_place(open_ids[0])
-        st.button(f"🔒 {label} — {verb} {place} below first", key=key, disabled=True)
-        st.markdown(f"[Go to {place.split(' “')[0]} below ↓](#{check_anchor(open_ids[0])})")
+    if not unlocked_by(label, key=key, check_id=check_id):
         return False
     slot = st.empty()  # cleared on the run that opens the figure: the button goes away
     if slot.button(label, key=key, type="primary"):

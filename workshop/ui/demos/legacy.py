@@ -27,6 +27,7 @@ from workshop.ui.widgets import (
     show_source,
     side_by_side,
     span,
+    unlocked_by,
     vega_spec,
 )
 
@@ -41,6 +42,7 @@ CARD_KEY = "legacy-show-card"
 CARD_SHOWN_KEY = "legacy-card-shown"
 # Named in the prompts of the checks "legacy-seed-change" and "legacy-interval-under-25".
 CHANGE_LABEL = "Rebuild with this change"
+SEED_CHECK = "legacy-seed-change"
 CARD_LABEL = "Show the model card"
 
 # Fields a learner may change, with the value the control starts from.
@@ -228,15 +230,14 @@ def _change_section(manifest: dict) -> None:
             key=f"legacy-change-value-{field}",
         )
     )
-    before = st.empty()  # filled below, once it is known whether a change has been rebuilt
-    if st.button(CHANGE_LABEL, key="legacy-change-run"):
+    # A check below asks how many fields the seed change moves: the button waits for its
+    # prediction, then stays, so that other fields can be changed as often as the learner likes.
+    if unlocked_by(CHANGE_LABEL, key="legacy-change-run", check_id=SEED_CHECK) and st.button(
+        CHANGE_LABEL, key="legacy-change-run"
+    ):
         st.session_state[CHANGE_KEY] = {"field": field, "value": value}
     change = st.session_state.get(CHANGE_KEY)
     if not change:
-        before.caption(
-            "Predict first: a check below asks how many compared fields differ when only the seed "
-            f"changes. Commit your prediction there, then press {CHANGE_LABEL}."
-        )
         return
     rows = None
     with friendly_errors("The rebuild with a change"):
