@@ -13,6 +13,7 @@ The family::
     ├── UnsafeOutputError           an output folder lies inside the data folder
     ├── EnvironmentMismatchError    installed library versions differ from the pins
     ├── ModelHashError              a model holds something with no canonical content
+    ├── UnsafePickleError           a pickle names a class outside the case study's models
     ├── UnknownChecklistItemError   Stage 0: a filter names an unknown checklist item
     ├── RawDirectoryError           Stage 2: a derived copy aimed at the read-only raw folder
     ├── UnknownPracticeError        Stage 3: a switchboard practice key nobody knows
@@ -52,6 +53,10 @@ class EnvironmentMismatchError(CaseStudyError):
 
 class ModelHashError(CaseStudyError):
     """A model holds something that has no canonical content to hash (or refers to itself)."""
+
+
+class UnsafePickleError(CaseStudyError):
+    """A pickle names a class or function that no fitted case-study model is made of."""
 
 
 class UnknownChecklistItemError(CaseStudyError):

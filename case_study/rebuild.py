@@ -19,7 +19,6 @@ run, and refuses to unless the caller says the file is trusted (``verify
 
 from __future__ import annotations
 
-import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from case_study.run_manifest import (
     validate_manifest,
     with_field,
 )
+from case_study.safe_pickle import load_fitted_model
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,8 @@ def recorded_model_diffs(
 
     Raises:
         UntrustedModelFileError: ``trusted`` is not True (nothing is read).
+        UnsafePickleError: the file names a class or function no fitted model is made of
+            (case_study.safe_pickle refuses it before anything in it is called).
     """
     name = Path(model_path).name
     if trusted is not True:
@@ -236,7 +238,9 @@ def recorded_model_diffs(
     diffs = [FieldDiff(f"{name} file sha256", manifest.get("model_file_sha256", ABSENT), file_sha)]
     if file_sha != manifest.get("model_file_sha256"):
         return diffs
-    model = pickle.loads(blob)  # noqa: S301 - the caller vouched for this file (trusted=True)
+    # The caller vouched for the file and its hash matched; the restricted unpickler is the
+    # second lock: it refuses any class or function a fitted model is not made of.
+    model = load_fitted_model(blob)
     diffs.append(
         FieldDiff(f"{name} content (model_sha256)", manifest["model_sha256"], sha256_model(model))
     )

@@ -7,7 +7,7 @@ The pickle cannot say (:func:`interrogate_pickle`).
 Reproducible: a JSON run manifest (data hash, code version, parameters, seed, environment,
 metrics, model and prediction hashes) from which the run can be rebuilt and checked field
 by field, and a model card (Mitchell et al. 2019) whose metrics are broken down by group,
-each with its size and a seeded bootstrap interval. The machinery lives in its own
+each with its size and a Wilson score interval. The machinery lives in its own
 modules — :mod:`case_study.run_manifest`, :mod:`case_study.rebuild` and
 :mod:`case_study.model_card` — and is re-exported here under its old names; this module
 tells the story on top of it (:func:`legacy_questions`, :func:`side_by_side`).
@@ -34,11 +34,11 @@ from case_study.model_card import (
     GROUP_FACTORS,
     MAX_INTERVAL_WIDTH,
     MIN_GROUP_SIZE,
-    N_BOOTSTRAP,
     SECTION_TITLES,
     ModelCard,
     age_band,
-    bootstrap_intervals,
+    cost_interval,
+    decision_metrics,
     group_metrics,
     render_model_card_markdown,
 )
@@ -69,6 +69,7 @@ from case_study.run_manifest import (
     with_field,
 )
 from case_study.run_pool import RunPool
+from case_study.safe_pickle import load_fitted_model
 
 # fmt: off
 __all__ = [
@@ -87,7 +88,7 @@ __all__ = [
     "rebuild_from_manifest", "rebuild_run", "rebuild_with_change", "recorded_model_diffs",
     # re-exported: case_study.model_card
     "AGE_BANDS", "CONFIDENCE", "GROUP_FACTORS", "MAX_INTERVAL_WIDTH", "MIN_GROUP_SIZE",
-    "N_BOOTSTRAP", "SECTION_TITLES", "ModelCard", "age_band", "bootstrap_intervals",
+    "SECTION_TITLES", "ModelCard", "age_band", "cost_interval", "decision_metrics",
     "group_metrics", "model_card", "render_model_card_markdown",
     # re-exported: errors and hashing
     "DataMismatchError", "UnsafeOutputError", "is_sha256",
@@ -166,7 +167,9 @@ def interrogate_pickle(path: Path) -> dict[str, tuple[str, str]]:
     Returns ``{question_key: (status, answer)}`` with status "unknown", "partly" or "yes".
     """
     blob = Path(path).read_bytes()
-    model = pickle.loads(blob)
+    # The server wrote this file a moment ago, but it sat on disk in between: load it with
+    # the restricted unpickler, which refuses anything a fitted model is not made of.
+    model = load_fitted_model(blob)
     forest = model.steps[-1][1]
     fitted = forest.get_params()
     columns = list(getattr(model, "feature_names_in_", []))
@@ -314,13 +317,13 @@ def reproducible_manifest(seed: int = DEFAULT_SEED) -> dict:
 
 
 def under_25_interval_width() -> float:
-    """Predict-then-run: width of the under-25 accuracy interval in the model card.
+    """Predict-then-run: width of the under-25 decline-rate interval in the model card.
 
-    Width (high − low) of the 95% bootstrap interval of accuracy for applicants under 25
-    (default seed and bootstrap). Deterministic.
+    Width (high − low) of the 95% Wilson interval of the decline rate at P(bad) > 1/6 for
+    applicants under 25 (the default seed's model). Deterministic.
     """
     frame = data.load_german_credit()
-    card = model_card(reproducible_run(DEFAULT_SEED), frame, seed=DEFAULT_SEED)
+    card = model_card(reproducible_run(DEFAULT_SEED), frame)
     groups = card.groups
     row = groups[(groups["factor"] == "age_band") & (groups["group"] == AGE_BANDS[0][2])].iloc[0]
     return round(float(row["interval_width"]), 3)
@@ -345,7 +348,7 @@ def side_by_side() -> pd.DataFrame:
     run = reproducible_run(DEFAULT_SEED)  # the one shared default model; the rebuild trains anew
     manifest = build_run_manifest(run)
     diffs = rebuild_from_manifest(manifest)
-    card = model_card(run, frame, seed=DEFAULT_SEED)
+    card = model_card(run, frame)
     with tempfile.TemporaryDirectory() as tmp:
         answers = legacy_questions(write_legacy_pickle(Path(tmp), legacy_run.model), manifest, card)
     full = sum(a.pickle_status == "yes" for a in answers)
