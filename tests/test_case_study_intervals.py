@@ -5,9 +5,14 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+import numpy as np
 import pytest
 
-from case_study.intervals import wilson_interval
+from case_study.intervals import (
+    corrected_resampled_t_interval,
+    mean_t_interval,
+    wilson_interval,
+)
 
 
 def _score_test_limits(successes: int, n: int, confidence: float) -> tuple[float, float]:
@@ -101,3 +106,64 @@ def test_impossible_inputs_are_refused(successes, n, confidence):
     """Counts outside [0, n], a negative n, or a confidence outside (0, 1) raise ValueError."""
     with pytest.raises(ValueError):
         wilson_interval(successes, n, confidence)
+
+
+# ------------------------------------------------------------- t intervals for a mean
+
+
+def test_mean_t_interval_matches_a_hand_computed_one():
+    """1..5: mean 3, sd sqrt(2.5), t(0.975, 4 df) = 2.7764 from the printed table."""
+    low, high = mean_t_interval([1, 2, 3, 4, 5])
+    half = 2.7764 * math.sqrt(2.5) / math.sqrt(5)
+    assert (low, high) == pytest.approx((3 - half, 3 + half), abs=1e-4)
+
+
+def test_mean_t_interval_covers_the_true_mean_about_95_times_in_100():
+    """Simulated normal samples of 10: the 95% interval holds the true mean in ~95% of them."""
+    rng = np.random.default_rng(7)
+    samples = rng.normal(loc=0.5, scale=2.0, size=(4000, 10))
+    covered = [low <= 0.5 <= high for low, high in map(mean_t_interval, samples)]
+    assert 0.935 <= np.mean(covered) <= 0.965
+
+
+def test_corrected_interval_is_wider_by_the_nadeau_bengio_factor():
+    """Same centre; half-width grows by sqrt(1/J + n_test/n_train) / sqrt(1/J)."""
+    values = [0.01, -0.02, 0.015, 0.0, 0.03, -0.005]
+    naive = mean_t_interval(values)
+    corrected = corrected_resampled_t_interval(values, test_over_train=1 / 3)
+    ratio = math.sqrt(1 / 6 + 1 / 3) / math.sqrt(1 / 6)
+    assert sum(corrected) / 2 == pytest.approx(sum(naive) / 2)
+    assert corrected[1] - corrected[0] == pytest.approx(ratio * (naive[1] - naive[0]))
+    assert corrected_resampled_t_interval(values, 0.0) == pytest.approx(naive)
+
+
+def test_corrected_interval_stops_narrowing_with_more_runs():
+    """With overlapping training sets, more runs cannot shrink the interval below the floor."""
+    rng = np.random.default_rng(3)
+    values = rng.normal(0.0, 0.01, size=2000)
+    low, high = corrected_resampled_t_interval(values, test_over_train=1 / 3)
+    floor = 2 * 1.96 * np.std(values, ddof=1) * math.sqrt(1 / 3)
+    assert high - low >= floor
+    naive_low, naive_high = mean_t_interval(values)
+    assert naive_high - naive_low < 0.1 * (high - low)
+
+
+def test_one_value_gives_no_t_interval():
+    """One run has no spread: both ends NaN, for both intervals."""
+    assert all(math.isnan(v) for v in mean_t_interval([0.7]))
+    assert all(math.isnan(v) for v in corrected_resampled_t_interval([0.7], 1 / 3))
+
+
+@pytest.mark.parametrize("confidence", [0.0, 1.0, 95])
+def test_t_intervals_refuse_an_impossible_confidence(confidence):
+    """A confidence outside (0, 1) raises ValueError, even with too few values to use it."""
+    with pytest.raises(ValueError):
+        mean_t_interval([1.0, 2.0], confidence)
+    with pytest.raises(ValueError):
+        corrected_resampled_t_interval([1.0], 1 / 3, confidence)
+
+
+def test_corrected_interval_refuses_a_negative_ratio():
+    """n_test / n_train cannot be negative."""
+    with pytest.raises(ValueError):
+        corrected_resampled_t_interval([1.0, 2.0], -0.1)
