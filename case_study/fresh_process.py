@@ -7,7 +7,8 @@ runs is Stage 3's ``case_study.stage3_worker`` (one JSON line of hashes).
 
 At most :data:`MAX_CONCURRENT_COMPARISONS` comparisons run at once in one Python process
 (a server shared by a room); the others wait for a free slot, then give up with a
-:class:`~case_study.errors.FreshProcessError` that says so.
+:class:`~case_study.errors.FreshProcessError` that says so. :func:`run_fresh_processes` is
+that machinery for any worker (Stage 4's numerics comparison runs its worker through it).
 """
 
 from __future__ import annotations
@@ -36,6 +37,29 @@ _STDERR_TAIL_CHARS = 1500
 MAX_CONCURRENT_COMPARISONS = 2
 BUSY_WAIT_SECONDS = 30.0
 _COMPARISON_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_COMPARISONS)
+
+
+@dataclass(frozen=True)
+class FreshRun:
+    """One command for one fresh Python process, and what it adds to the environment.
+
+    Attributes:
+        label: names the process in messages (e.g. ``PYTHONHASHSEED=1``).
+        command: the argument list (``sys.executable``, ``-m``, a worker module, ...).
+        env: variables set for this process on top of this process's environment.
+    """
+
+    label: str
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FreshOutputs:
+    """What a set of fresh processes printed, and how long they took together."""
+
+    outputs: tuple[tuple[str, str], ...]  # (stdout, stderr) per process, in order
+    wall_seconds: float
 
 
 @dataclass(frozen=True)
@@ -148,42 +172,78 @@ def train_in_fresh_processes(
         raise CaseStudyError(
             f"Comparing needs at least 2 processes; got hash seeds {hash_seeds}. Pass two."
         )
-    command = worker_command(practices, seed, worker_module)
-    if not _COMPARISON_SLOTS.acquire(timeout=max(0.0, wait)):
-        raise FreshProcessError(
-            f"The server is busy, try again in a moment: {MAX_CONCURRENT_COMPARISONS} "
-            "fresh-process "
-            f"trainings were already running and none finished within {wait:g} s."
-        )
-    try:
-        started = time.perf_counter()
-        outputs = _run_workers(command, hash_seeds, timeout, started)
-        wall = time.perf_counter() - started
-    finally:
-        _COMPARISON_SLOTS.release()
-    results = tuple(_parse_worker_output(h, out, err, worker_module) for h, out, err in outputs)
+    command = tuple(worker_command(practices, seed, worker_module))
+    runs = [
+        FreshRun(f"PYTHONHASHSEED={h}", command, (("PYTHONHASHSEED", str(h)),))
+        for h in hash_seeds
+    ]
+    done = run_fresh_processes(runs, timeout=timeout, wait=wait)
+    results = tuple(
+        _parse_worker_output(h, out, err, worker_module)
+        for h, (out, err) in zip(hash_seeds, done.outputs, strict=True)
+    )
     return FreshProcessComparison(
         practices=practices.keys_on(),
         seed=seed,
         results=results,
         models_match=len({r.model_sha256 for r in results}) == 1,
         predictions_match=len({r.predictions_sha256 for r in results}) == 1,
-        wall_seconds=round(wall, 3),
+        wall_seconds=done.wall_seconds,
     )
 
 
+def run_fresh_processes(
+    runs: Iterable[FreshRun],
+    timeout: float = WORKER_TIMEOUT_SECONDS,
+    wait: float = BUSY_WAIT_SECONDS,
+) -> FreshOutputs:
+    """Run each command in a fresh Python process, all at once, as one comparison.
+
+    The comparison takes one of the ``MAX_CONCURRENT_COMPARISONS`` slots shared by every
+    caller in this Python process (a server shared by a room); without a free slot it waits
+    up to ``wait`` seconds.
+
+    Args:
+        runs: the processes to start, each with its command and environment additions.
+        timeout: seconds for all processes together, once they have started.
+        wait: seconds to wait for a free slot.
+
+    Returns:
+        :class:`FreshOutputs`: ``(stdout, stderr)`` of each process in the order of ``runs``,
+        and the seconds from the start of the first process to the end of the last.
+
+    Raises:
+        FreshProcessError: the server stayed busy for ``wait`` seconds, a process could not
+            be started, or one exited with an error or ran out of time (with its stderr
+            tail); any process still running is killed.
+    """
+    runs = tuple(runs)
+    if not _COMPARISON_SLOTS.acquire(timeout=max(0.0, wait)):
+        raise FreshProcessError(
+            f"The server is busy, try again in a moment: {MAX_CONCURRENT_COMPARISONS} "
+            "fresh-process "
+            f"comparisons were already running and none finished within {wait:g} s."
+        )
+    try:
+        started = time.perf_counter()
+        outputs = _run_workers(runs, timeout, started)
+        return FreshOutputs(tuple(outputs), round(time.perf_counter() - started, 3))
+    finally:
+        _COMPARISON_SLOTS.release()
+
+
 def _run_workers(
-    command: list[str], hash_seeds: tuple[int, ...], timeout: float, started: float
-) -> list[tuple[int, str, str]]:
-    """Start one worker per hash seed and wait for all; kill any still running on the way out."""
+    runs: tuple[FreshRun, ...], timeout: float, started: float
+) -> list[tuple[str, str]]:
+    """Start one process per run and wait for all; kill any still running on the way out."""
     processes = []
     try:
-        for hash_seed in hash_seeds:
-            env = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
+        for run in runs:
+            env = {**os.environ, **dict(run.env)}
             try:
                 processes.append(
                     subprocess.Popen(
-                        command,
+                        list(run.command),
                         cwd=paths.PROJECT_ROOT,
                         env=env,
                         text=True,
@@ -193,27 +253,25 @@ def _run_workers(
                 )
             except OSError as error:
                 raise FreshProcessError(
-                    f"Could not start a fresh Python process (PYTHONHASHSEED={hash_seed}): "
-                    f"{error}. "
+                    f"Could not start a fresh Python process ({run.label}): {error}. "
                     "The machine may be out of processes or memory; try again in a moment."
                 ) from error
         outputs = []
-        for hash_seed, process in zip(hash_seeds, processes, strict=False):
+        for run, process in zip(runs, processes, strict=False):
             remaining = max(0.1, timeout - (time.perf_counter() - started))
             try:
                 stdout, stderr = process.communicate(timeout=remaining)
             except subprocess.TimeoutExpired as error:
                 raise FreshProcessError(
-                    f"Expected the training worker (PYTHONHASHSEED={hash_seed}) to finish within "
-                    f"{timeout:.0f} s; it was still running. Check the machine's load and try "
-                    "again."
+                    f"Expected the worker ({run.label}) to finish within {timeout:.0f} s; it "
+                    "was still running. Check the machine's load and try again."
                 ) from error
             if process.returncode != 0:
                 raise FreshProcessError(
-                    f"The training worker (PYTHONHASHSEED={hash_seed}) exited with code "
-                    f"{process.returncode}. Its last words: {_tail(stderr)!r}"
+                    f"The worker ({run.label}) exited with code {process.returncode}. Its last "
+                    f"words: {_tail(stderr)!r}"
                 )
-            outputs.append((hash_seed, stdout, stderr))
+            outputs.append((stdout, stderr))
         return outputs
     finally:
         for process in processes:
