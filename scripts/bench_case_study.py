@@ -73,7 +73,7 @@ def stage4_default():
     frame = load_german_credit()
     run = pipelines.train_reproducible(frame)
     s4.build_run_manifest(run)
-    s4.model_card(run, frame, seed=pipelines.DEFAULT_SEED, n_boot=s4.N_BOOTSTRAP)
+    s4.model_card(run, frame)
 
 
 def stage5_default():

@@ -28,7 +28,7 @@ def manifest(run):
 
 @pytest.fixture(scope="module")
 def card(run, frame):
-    return model_card.model_card(run, frame, seed=pipelines.DEFAULT_SEED, n_boot=400)
+    return model_card.model_card(run, frame)
 
 
 def test_manifest_records_every_required_key(manifest):

@@ -30,7 +30,7 @@ def manifest(run):
 
 @pytest.fixture(scope="module")
 def card(run, frame):
-    return s4.model_card(run, frame, seed=pipelines.DEFAULT_SEED, n_boot=400)
+    return s4.model_card(run, frame)
 
 
 # ----------------------------------------------------------------------------- manifest

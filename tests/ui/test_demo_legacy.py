@@ -94,7 +94,7 @@ def test_the_model_card_stays_closed_until_shown_and_names_its_button(at):
 
 
 def test_the_change_button_waits_for_the_seed_prediction_then_stays(at):
-    """"Rebuild with this change" (a check asks how many fields the seed change moves) is
+    """ "Rebuild with this change" (a check asks how many fields the seed change moves) is
     locked, naming and linking that check, until its prediction is committed; then it runs
     the change and stays, so another field can be changed and rebuilt too."""
     from case_study.stage4_legacy import fields_changed_by_seed
@@ -131,21 +131,35 @@ def test_each_field_input_accepts_only_what_a_rebuild_accepts(at, field):
 
 
 def test_model_card_charts_group_intervals_and_states_the_attribute_9_caveat(at):
-    """The card's chart carries group sizes and intervals; the attribute-9 caveat is shown."""
-    from case_study import codes
+    """The card's chart carries, per group, the decline rate and the expected cost at
+    P(bad) > 1/6 with sizes and the case study's Wilson-based intervals; the headline above
+    it gives the overall figures; the attribute-9 caveat is shown."""
+    from case_study import codes, data, pipelines
+    from case_study import stage4_legacy as s4
 
     commit(at, "legacy-interval-under-25").button(key="legacy-show-card").click().run()
     (chart,) = at.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["facet"]["row"]["field"] == "factor"  # age band, foreign worker, attribute 9
+    assert spec["facet"]["column"]["field"] == "metric"  # decline rate, expected cost
     interval = spec["spec"]["layer"][0]["encoding"]
-    assert (interval["x"]["field"], interval["x2"]["field"]) == ("accuracy_low", "accuracy_high")
+    assert (interval["x"]["field"], interval["x2"]["field"]) == ("low", "high")
     # Streamlit ships the chart's data as Arrow beside the spec.
-    groups = pd.concat(
+    shown = pd.concat(
         pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets
     )
-    assert {"accuracy_low", "accuracy_high", "n"} <= set(groups.columns)
-    assert (groups["flag"] == "too small to trust").any()
+    assert set(shown["metric"]) == {"decline rate", "expected cost per applicant"}
+    assert (shown["flag"] == "too small to trust").any()
+    # Every plotted interval is the case study's own, group by group.
+    card = s4.model_card(
+        pipelines.reproducible_run(pipelines.DEFAULT_SEED), data.load_german_credit()
+    )
+    groups = card.groups[card.groups["n"] > 0]
+    rates = shown[shown["metric"] == "decline rate"].sort_values(["factor", "group"])
+    assert sorted(rates["low"].round(6)) == sorted(groups["decline_rate_low"].round(6))
+    assert sorted(rates["high"].round(6)) == sorted(groups["decline_rate_high"].round(6))
+    assert any(card.headline in m.value for m in at.markdown)
+    assert "1/6" in card.headline and "accuracy" not in card.headline
     assert any(codes.ATTRIBUTE_9_CAVEAT in w.value for w in at.warning)
 
 

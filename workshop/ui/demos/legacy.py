@@ -1,7 +1,8 @@
 """Stage 4 demo: the team's hand-over (one pickle) next to a run manifest and a model card.
 
-The manifest rebuilds the model field by field; the card gives group metrics, sizes and
-intervals. Opening the page trains nothing: the pickle questioned is the latest real one this
+The manifest rebuilds the model field by field; the card headlines the decline rate and
+the expected cost at the bank's threshold P(bad) > 1/6, overall and per group, with sizes and
+Wilson intervals. Opening the page trains nothing: the pickle questioned is the latest real one this
 server made the team's way (``case_study.stage4_legacy.TEAM_PICKLES``, filled by the
 background warm-up), labelled as the server's; "Retrain it the way the team did" trains a
 new model for the learner.
@@ -18,6 +19,7 @@ import streamlit as st
 
 from case_study import codes, paths, pipelines
 from case_study import stage4_legacy as s4
+from case_study.intervals import wilson_interval
 from workshop.ui.widgets import (
     friendly_errors,
     inline_data,
@@ -82,11 +84,11 @@ FACTOR_TITLES = {
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _reproducible(seed: int, n_boot: int) -> tuple[dict, s4.ModelCard]:
+def _reproducible(seed: int) -> tuple[dict, s4.ModelCard]:
     """One seeded training: its manifest and its model card (a pure function of the seed)."""
     frame = loan_data()
     run = pipelines.reproducible_run(seed)  # shared with Stage 5 and the checks: read only
-    return s4.build_run_manifest(run), s4.model_card(run, frame, seed=seed, n_boot=n_boot)
+    return s4.build_run_manifest(run), s4.model_card(run, frame)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -264,27 +266,37 @@ def _reproducible_column(box, manifest: dict) -> None:
         show_source(s4.rebuild_from_manifest, "Show the code that rebuilds from it")
 
 
-def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
-    """Accuracy per group with its interval and n; one row per factor.
+# The card's two headline metrics, as the chart's columns.
+METRIC_AXES = {
+    "decline_rate": "decline rate",
+    "expected_cost": "expected cost per applicant",
+}
 
-    A facet is cheaper to validate than one chart per factor.
-    """
-    table = groups.loc[
-        groups["n"] > 0,
-        [
-            "factor",
-            "group",
-            "n",
-            "accuracy",
-            "accuracy_low",
-            "accuracy_high",
-            "too_small",
-            "reason",
-        ],
-    ].copy()
+
+def _long_groups(groups: pd.DataFrame) -> pd.DataFrame:
+    """One row per (group, metric): value, low, high, n and flag; empty groups left out."""
+    present = groups[groups["n"] > 0]
+    parts = []
+    for name, title in METRIC_AXES.items():
+        part = present[["factor", "group", "n", "too_small", "reason"]].copy()
+        part["metric"] = title
+        part["value"] = present[name]
+        part["low"] = present[f"{name}_low"]
+        part["high"] = present[f"{name}_high"]
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
     table["flag"] = table.pop("too_small").map({True: "too small to trust", False: "ok"})
     table["factor"] = table["factor"].map(FACTOR_TITLES)
-    x_scale = alt.Scale(domain=[0, 1])
+    return table
+
+
+def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
+    """Decline rate and expected cost per group, each with its interval and n.
+
+    One row per factor, one column per metric; a facet is cheaper to validate than one
+    chart per factor.
+    """
+    table = _long_groups(groups)
     base = alt.Chart().encode(
         y=alt.Y("group:N", title=None, sort=None, axis=alt.Axis(labelLimit=240)),
         color=alt.Color(
@@ -294,19 +306,17 @@ def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
         ),
         tooltip=[
             alt.Tooltip("group:N"),
+            alt.Tooltip("metric:N"),
             alt.Tooltip("n:Q"),
-            alt.Tooltip("accuracy:Q", format=".3f"),
-            alt.Tooltip("accuracy_low:Q", format=".3f"),
-            alt.Tooltip("accuracy_high:Q", format=".3f"),
+            alt.Tooltip("value:Q", format=".3f"),
+            alt.Tooltip("low:Q", format=".3f"),
+            alt.Tooltip("high:Q", format=".3f"),
             alt.Tooltip("reason:N"),
         ],
     )
-    title = f"accuracy ({int(s4.CONFIDENCE * 100)}% bootstrap interval; n beside each point)"
-    bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("accuracy_low:Q", title=title, scale=x_scale), x2=alt.X2("accuracy_high:Q")
-    )
+    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("low:Q", title=None), x2=alt.X2("high:Q"))
     points = base.mark_point(filled=True, size=60).encode(
-        x=alt.X("accuracy:Q", scale=x_scale),
+        x=alt.X("value:Q"),
         # A second channel besides colour: a group too small to trust is a triangle.
         shape=alt.Shape(
             "flag:N",
@@ -315,53 +325,65 @@ def _group_chart(groups: pd.DataFrame) -> alt.FacetChart:
         ),
     )
     labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=10).encode(
-        x=alt.X("accuracy:Q", scale=x_scale), text=alt.Text("n:Q", format="d")
+        x=alt.X("value:Q"), text=alt.Text("n:Q", format="d")
     )
+    level = int(s4.CONFIDENCE * 100)
     return (
         alt.layer(bars, points, labels, data=inline_data(table))
-        .properties(width=380, height=alt.Step(26))
+        .properties(width=260, height=alt.Step(26))
         .facet(
             row=alt.Row(
                 "factor:N",
                 sort=list(FACTOR_TITLES.values()),
                 title=None,
                 header=alt.Header(labelAngle=0, labelAlign="left"),
-            )
+            ),
+            column=alt.Column(
+                "metric:N",
+                sort=list(METRIC_AXES.values()),
+                title=f"at P(bad) > 1/6, with {level}% intervals (n beside each point)",
+            ),
         )
-        .resolve_scale(y="independent")
+        .resolve_scale(y="independent", x="independent")
         .properties(description=_group_text(table))
     )
 
 
 def _group_text(table: pd.DataFrame) -> str:
     """The model card's chart in a sentence: how many groups, which are too small to trust."""
-    small = table[table["flag"] != "ok"]
+    rates = table[table["metric"] == METRIC_AXES["decline_rate"]]
+    costs = table[table["metric"] == METRIC_AXES["expected_cost"]]
+    small = rates[rates["flag"] != "ok"]
     listed = "; ".join(
-        f"{row.group} (n={row.n}, {row.accuracy_low:.2f} to {row.accuracy_high:.2f})"
+        f"{row.group} (n={row.n}, decline rate {row.low:.2f} to {row.high:.2f})"
         for row in small.itertuples()
     )
     return (
-        f"Hold-out accuracy with a {int(s4.CONFIDENCE * 100)}% bootstrap interval for "
-        f"{len(table)} groups of {table['factor'].nunique()} attributes, "
-        f"{span(table['accuracy'], '.2f')}. "
-        + (f"Too small to trust (triangles): {listed}." if len(small)
-           else "Every group is large enough.")
+        f"Hold-out decline rate and expected cost per applicant at P(bad) > 1/6, with "
+        f"{int(s4.CONFIDENCE * 100)}% Wilson-based intervals, for {len(rates)} groups of "
+        f"{rates['factor'].nunique()} attributes: decline rates {span(rates['value'], '.2f')}, "
+        f"expected costs {span(costs['value'], '.2f')}. "
+        + (
+            f"Too small to trust (triangles): {listed}."
+            if len(small)
+            else "Every group is large enough."
+        )
     )
 
 
 # The card's chart and Markdown are pure functions of the cached training: built (and the
 # chart validated) once per seed, not on every click on the page.
 @st.cache_data(show_spinner=False, max_entries=4)
-def _card_chart_spec(seed: int, n_boot: int) -> dict:
-    return vega_spec(_group_chart(_reproducible(seed, n_boot)[1].groups))
+def _card_chart_spec(seed: int) -> dict:
+    return vega_spec(_group_chart(_reproducible(seed)[1].groups))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _card_markdown(seed: int, n_boot: int) -> str:
-    return s4.render_model_card_markdown(_reproducible(seed, n_boot)[1])
+def _card_markdown(seed: int) -> str:
+    return s4.render_model_card_markdown(_reproducible(seed)[1])
 
 
-def _model_card_section(card: s4.ModelCard) -> None:
+def _model_card_section(card: s4.ModelCard, seed: int) -> None:
     st.subheader("The model card (reproducible hand-over)")
     # The card shows every group's interval, the under-25 one included, which a check asks
     # the learner to predict.
@@ -372,14 +394,17 @@ def _model_card_section(card: s4.ModelCard) -> None:
         check_id="legacy-interval-under-25",
     ):
         return
+    st.markdown(f"**Headline.** {card.headline}")
     st.caption(
-        f"Hold-out accuracy by group, each with its size n (the label beside the point) and a "
-        f"{int(s4.CONFIDENCE * 100)}% bootstrap interval ({card.n_boot} resamples, seed "
-        f"{card.seed}). "
-        f"Red: fewer than {s4.MIN_GROUP_SIZE} applicants or an interval wider than "
-        f"{s4.MAX_INTERVAL_WIDTH}."
+        "The bank's own rule, not accuracy at 0.5: decline when P(bad) > 1/6, the threshold the "
+        "5:1 cost matrix implies (Stage 1). By group, each with its size n (the label beside "
+        f"the point) and a {int(s4.CONFIDENCE * 100)}% interval: a Wilson score interval for "
+        "the decline rate, two Wilson intervals combined for the expected cost. Neither "
+        "shrinks to zero width when a small group is all declined. "
+        f"Red: fewer than {s4.MIN_GROUP_SIZE} applicants or a decline-rate interval wider "
+        f"than {s4.MAX_INTERVAL_WIDTH}."
     )
-    st.vega_lite_chart(spec=_card_chart_spec(card.seed, card.n_boot))
+    st.vega_lite_chart(spec=_card_chart_spec(seed))
     st.warning(codes.ATTRIBUTE_9_CAVEAT)
     st.warning(codes.CODING_DIRECTION_CAVEAT)
     if card.too_small:
@@ -387,7 +412,7 @@ def _model_card_section(card: s4.ModelCard) -> None:
             "**Too small to trust — do not quote alone:**\n"
             + "\n".join(f"- {g}" for g in card.too_small)
         )
-    markdown = _card_markdown(card.seed, card.n_boot)
+    markdown = _card_markdown(seed)
     with st.expander("Read the whole model card"):
         st.markdown(markdown)
     st.download_button(
@@ -397,14 +422,15 @@ def _model_card_section(card: s4.ModelCard) -> None:
         mime="text/markdown",
         key="legacy-card-download",
     )
-    show_source(s4.group_metrics, "Show how the groups and intervals are computed")
+    show_source(s4.decision_metrics, "Show how each group's figures and intervals are computed")
+    show_source(wilson_interval, "Show the Wilson score interval")
 
 
 def render() -> None:
     """Draw the legacy stage: the pickle alone next to the manifest, then the model card."""
     result = None
     with friendly_errors("Training the reproducible model"):
-        result = _reproducible(pipelines.DEFAULT_SEED, s4.N_BOOTSTRAP)
+        result = _reproducible(pipelines.DEFAULT_SEED)
     if result is None:
         return
     manifest, card = result
@@ -414,4 +440,4 @@ def render() -> None:
     )
     _irreproducible(left, manifest, card)
     _reproducible_column(right, manifest)
-    _model_card_section(card)
+    _model_card_section(card, pipelines.DEFAULT_SEED)
