@@ -13,7 +13,8 @@ irreproducible line marked ``# PITFALL:``):
 - model development: ``runs``, ``practices``, ``pins``, ``shopping`` (seed shopping),
   ``fresh_process``;
 - legacy: ``run_manifest`` (record, read, validate, write, diff), ``rebuild`` (retrain from a
-  manifest, check a saved model), ``model_card``;
+  manifest, check a saved model), ``model_card`` (its headline metrics with ``intervals``:
+  Wilson score intervals that hold at small n);
 - deployment: ``drift`` (baseline profile, PSI, KS), ``monitoring`` (policy, monthly
   records, the log), ``false_alarms``;
 - the stages: ``stage0_why`` … ``stage5_deployment`` (``stage3_worker`` runs one training
