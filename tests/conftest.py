@@ -11,6 +11,10 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# The Stage 5 test modules share the data, run, baseline and deployment study fixtures; a
+# module that defines a fixture of the same name (many define `frame`) keeps its own.
+pytest_plugins = ["tests.stage5_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def private_workshop_data_dir(tmp_path, monkeypatch):

@@ -7,30 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from case_study import codes, drift, errors, monitoring, pipelines, stage5_deployment
-from case_study.data import load_german_credit
+from case_study import codes, drift, errors, monitoring, stage5_deployment
 
 NO_SHIFT = stage5_deployment.ShiftSchedule(input_from=99, input_to=99, outcome_from=99)
-
-
-@pytest.fixture(scope="module")
-def frame():
-    return load_german_credit()
-
-
-@pytest.fixture(scope="module")
-def run(frame):
-    return pipelines.train_reproducible(frame)
-
-
-@pytest.fixture(scope="module")
-def baseline(run, frame):
-    return drift.baseline_profile(run, frame)
-
-
-@pytest.fixture(scope="module")
-def study():
-    return stage5_deployment.run_deployment_study()
 
 
 def test_baseline_round_trips_through_json(baseline):

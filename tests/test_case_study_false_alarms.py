@@ -6,30 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from case_study import drift, errors, false_alarms, pipelines, stage5_deployment
-from case_study.data import load_german_credit
+from case_study import drift, errors, false_alarms, stage5_deployment
 
 NO_SHIFT = stage5_deployment.ShiftSchedule(input_from=99, input_to=99, outcome_from=99)
-
-
-@pytest.fixture(scope="module")
-def frame():
-    return load_german_credit()
-
-
-@pytest.fixture(scope="module")
-def run(frame):
-    return pipelines.train_reproducible(frame)
-
-
-@pytest.fixture(scope="module")
-def baseline(run, frame):
-    return drift.baseline_profile(run, frame)
-
-
-@pytest.fixture(scope="module")
-def study():
-    return stage5_deployment.run_deployment_study()
 
 
 def test_vectorised_psi_matches_the_plain_psi(baseline, frame, run):

@@ -12,31 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from case_study import pipelines
 from case_study import stage5_deployment as s5
-from case_study.data import load_german_credit
 
 NO_SHIFT = s5.ShiftSchedule(input_from=99, input_to=99, outcome_from=99)
-
-
-@pytest.fixture(scope="module")
-def frame():
-    return load_german_credit()
-
-
-@pytest.fixture(scope="module")
-def run(frame):
-    return pipelines.train_reproducible(frame)
-
-
-@pytest.fixture(scope="module")
-def baseline(run, frame):
-    return s5.baseline_profile(run, frame)
-
-
-@pytest.fixture(scope="module")
-def study():
-    return s5.run_deployment_study()
 
 
 # --- the baseline --------------------------------------------------------------------------
