@@ -18,6 +18,7 @@ import streamlit as st
 
 from case_study import paths, pipelines, run_pool
 from case_study import stage3_model as s3
+from workshop.ui.demos.model_comparison import render_comparison
 from workshop.ui.widgets import (
     BLUE,
     GREEN,
@@ -382,7 +383,7 @@ def _fresh_process_section() -> None:
 
 
 def render() -> None:
-    """Draw Stage 3: unseeded vs seeded runs, seed shopping, fresh processes, the code."""
+    """Draw Stage 3: unseeded vs seeded runs, seed shopping, two models, fresh processes."""
     with friendly_errors("The Stage 3 demo"):
         if UNSEEDED_KEY not in st.session_state:
             _start_unseeded_runs()
@@ -406,6 +407,7 @@ def render() -> None:
             show_source(pipelines.train_reproducible)
 
         _seed_shopping_section()
+        render_comparison()
         _fresh_process_section()
         show_source(s3.train_with_practices,
                     label="Show the switchboard: every practice, on or off")
