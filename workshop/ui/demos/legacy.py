@@ -20,6 +20,7 @@ import streamlit as st
 from case_study import codes, paths, pipelines
 from case_study import stage4_legacy as s4
 from case_study.intervals import wilson_interval
+from workshop.ui.demos.legacy_environment import render_environment
 from workshop.ui.widgets import (
     friendly_errors,
     inline_data,
@@ -441,3 +442,4 @@ def render() -> None:
     _irreproducible(left, manifest, card)
     _reproducible_column(right, manifest)
     _model_card_section(card, pipelines.DEFAULT_SEED)
+    render_environment()
