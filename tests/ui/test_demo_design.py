@@ -124,3 +124,22 @@ def test_the_cost_threshold_is_drawn_without_an_up_arrow():
     metric = next(m for m in at.metric if m.label.startswith("Locked holdout"))
     assert "ceiling" in metric.proto.delta and "lower is better" in metric.proto.delta
     assert metric.proto.direction == metric.proto.MetricDirection.NONE
+
+
+def test_the_gap_over_seeds_is_shown_as_means_with_intervals_and_sentences_they_back():
+    """After opening the holdout: a table of each mean with its 95% interval over the demo's
+    split seeds, and the sentences case_study.optimism writes from those intervals."""
+    from case_study import stage1_design as s1
+
+    at = _new_demo()
+    commit(at, *HOLDOUT_CHECKS).button(key="design-open-holdout").click().run()
+    assert not at.exception
+    summary = s1.summarise_optimism(s1.optimism_over_seeds(s1.SPLIT_SEEDS))
+    shown = next(t.value for t in at.table if "split seeds" in t.value.columns)
+    assert list(shown.index) == ["real", "shuffled"]
+    assert (shown["split seeds"] == len(s1.SPLIT_SEEDS)).all()
+    real = summary.set_index("labels").loc["real"]
+    assert s1.mean_and_interval(real, "optimism_gap", signed=True) in shown.loc["real"].tolist()
+    markdown = " ".join(m.value for m in at.markdown)
+    for sentence in s1.describe_optimism(summary):
+        assert sentence in markdown

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from case_study import paths, prevalence
+from case_study import optimism, paths, prevalence
 from case_study import stage1_design as s1
 from case_study.pipelines import DEFAULT_SEED
 from workshop.ui.widgets import (
@@ -52,6 +52,35 @@ def _forking(seed: int) -> s1.ForkingPaths:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _optimism(seeds: tuple[int, ...]) -> pd.DataFrame:
     return s1.optimism_over_seeds(seeds)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _optimism_summary(seeds: tuple[int, ...]) -> pd.DataFrame:
+    return s1.summarise_optimism(_optimism(seeds))
+
+
+def _summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each mean with its 95% interval, one row per kind of labels (display strings)."""
+    return pd.DataFrame(
+        {
+            "labels": summary["labels"],
+            "split seeds": summary["runs"],
+            **{
+                title: [
+                    s1.mean_and_interval(row, measure, signed=measure == "optimism_gap")
+                    for _, row in summary.iterrows()
+                ]
+                for measure, title in optimism.MEASURES.items()
+            },
+            "gap on single seeds": [
+                f"{row.min_optimism_gap:+.3f} to {row.max_optimism_gap:+.3f}"
+                for row in summary.itertuples()
+            ],
+            "holdout above chance": [
+                f"{row.holdout_above_chance} of {row.runs} seeds" for row in summary.itertuples()
+            ],
+        }
+    )
 
 
 def _card_table(card: s1.DesignCard) -> pd.DataFrame:
@@ -361,14 +390,18 @@ def _holdout_section(run: s1.ForkingPaths) -> None:
         f"#### The optimism gap over {len(s1.SPLIT_SEEDS)} split seeds, real and shuffled labels"
     )
     with st.spinner(f"Running the team's procedure on {2 * len(s1.SPLIT_SEEDS)} splits…"):
-        table = _optimism(s1.SPLIT_SEEDS)
+        summary = _optimism_summary(s1.SPLIT_SEEDS)
     st.vega_lite_chart(spec=_over_seeds_spec(s1.SPLIT_SEEDS), width="stretch")
-    summary = s1.summarise_optimism(table)
-    st.dataframe(summary, hide_index=True, width="stretch")
+    st.table(_summary_table(summary).set_index("labels"))  # a table wraps long values
+    for sentence in s1.describe_optimism(summary):
+        st.markdown(f"- {sentence}")
     st.caption(
-        "On shuffled labels there is nothing to find: whatever the announced test score shows "
-        "above 0.5 "
-        "is what choosing the best of twenty produces on its own."
+        f"Mean over the split seeds ± a {optimism.CONFIDENCE:.0%} Student t confidence "
+        f"interval. The {s1.N_APPLICANTS:,} rows stay the same and each seed draws its own "
+        "split, so the interval is for the mean over splits of this data, not over other "
+        "samples of applicants. On shuffled labels there is nothing to find: whatever the "
+        "announced test score shows above 0.5 is what choosing the best of twenty produces on "
+        "its own."
     )
 
 
@@ -425,8 +458,9 @@ def render() -> None:
             check_id=("design-predict-holdout", "design-predict-shuffled"),
         )
         left, right = side_by_side(
-            f"No written plan. {len(s1.VARIANTS)} variants, each scored on the test set "
-            f"(split seed {run.seed}); the best one is announced.",
+            f"A one-line plan: no seed, no locked holdout, no baseline. {len(s1.VARIANTS)} "
+            f"variants, each scored on the test set (split seed {run.seed}); the best one is "
+            "announced.",
             f"A design card first. The same {len(s1.VARIANTS)} variants chosen by "
             f"{s1.CV_FOLDS}-fold "
             "cross-validation inside the development data; the locked holdout opened once.",
