@@ -7,7 +7,7 @@ irreproducible line marked ``# PITFALL:``):
   exception family), ``codes``, ``data``, ``hashing``, ``pipelines``;
 - design: ``design_matrix`` (encoding, locked-holdout splits), ``variants`` (the forking
   paths), ``design_card`` (the plan and its gaps), ``prevalence`` (the sample's 30% vs the
-  documented 5%);
+  documented 5%), ``optimism`` (the gap over split seeds: means with 95% t intervals);
 - data collection: ``upstream_data`` (a simulated upstream update, and the schema check
   that misses it);
 - model development: ``runs``, ``practices``, ``pins``, ``shopping`` (seed shopping),
