@@ -14,7 +14,9 @@ irreproducible line marked ``# PITFALL:``):
   ``fresh_process``;
 - legacy: ``run_manifest`` (record, read, validate, write, diff), ``rebuild`` (retrain from a
   manifest, check a saved model), ``model_card`` (its headline metrics with ``intervals``:
-  Wilson score intervals that hold at small n);
+  Wilson score intervals that hold at small n), ``nondeterminism`` (the same numbers in fresh
+  processes with another BLAS thread count or summation order; ``numerics_worker`` is the
+  process);
 - deployment: ``drift`` (baseline profile, PSI, KS), ``monitoring`` (policy, monthly
   records, the log), ``false_alarms``;
 - the stages: ``stage0_why`` … ``stage5_deployment`` (``stage3_worker`` runs one training
