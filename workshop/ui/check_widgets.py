@@ -8,6 +8,8 @@ once and leaves the answer in place. Options appear in the learner's own order
 (``attempts.option_order``). Every widget key starts with the check id, so two checks on a
 page never share state.
 
+After a press the check's result area takes the keyboard focus (``check_focus``).
+
 On a stage page each check is a fragment of its own (``render_checks(isolated=True)``); the
 sidebar's page links are a keyed fragment rerun with it (``sidebar.MARKS_FRAGMENT_KEY``).
 """
@@ -28,6 +30,7 @@ from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
 from workshop.ui import check_answers as answers
 from workshop.ui import check_display as show
+from workshop.ui import check_focus as focus
 from workshop.ui.last_resort import show_unexpected
 from workshop.ui.sidebar import MARKS_FRAGMENT_KEY, stage_mark
 from workshop.ui.sidebar import NONE as MARK_NONE
@@ -320,15 +323,19 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
     locked = shown.finished or committed
     answer = answers.collect(check, kind, locked, order)
     submit, hint, reveal = _draw_buttons(check, kind, ui, locked, shown, isolation)
+    if submit or hint or reveal:
+        focus.request(ui)  # the result area below takes the focus when drawn
     waited = bool((submit or reveal) and isolation and _demo_waits(isolation))
-    if _handle_presses(check, kind, answer, ui, (store, code, progress),
-                       pressed=(submit and not locked, hint, reveal and not shown.finished)):
-        # Draw again so the buttons, the status line (and the sidebar marks) agree with
-        # the store; the whole page when a demo button above waited for this answer.
-        _redraw(whole_app=waited)
-    _show_after_buttons(check, kind, ui, shown.outcome, (order, cite))
+    with st.container(key=focus.result_key(check.id)):
+        if _handle_presses(check, kind, answer, ui, (store, code, progress),
+                           pressed=(submit and not locked, hint, reveal and not shown.finished)):
+            # Draw again so the buttons, the status line (and the sidebar marks) agree with
+            # the store; the whole page when a demo button above waited for this answer.
+            _redraw(whole_app=waited)
+        _show_after_buttons(check, kind, ui, shown.outcome, (order, cite))
     if attempts.follow_up_open(check, progress):
         _follow_up(check, ui, store, code)
+    focus.render(check.id, f"Check {index} of {total}: result", ui)
 
 
 def _handle_presses(check, kind: str, answer, ui: dict, where: tuple,
@@ -376,6 +383,7 @@ def _follow_up(check, ui: dict, store, code: str) -> None:
                         f"{check.id}-follow-up-answer")
         if not st.button("Submit my answer", key=f"{check.id}-follow-up-submit"):
             return
+        focus.request(ui)
         if answer.missing:
             st.info(answer.missing)
             return
