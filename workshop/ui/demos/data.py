@@ -15,6 +15,7 @@ from case_study import codes, paths
 from case_study import data as case_data
 from case_study import stage2_data as s2
 from case_study.pipelines import DEFAULT_SEED
+from workshop.ui.demos import data_taxonomy
 from workshop.ui.widgets import (
     GREEN,
     GREY,
@@ -264,8 +265,10 @@ def _leakage_section() -> None:
 
 
 def render() -> None:
-    """Draw Stage 2: the silent upstream update, then the leakage comparison."""
+    """Draw Stage 2: the upstream update, three leaks, then two more (``data_taxonomy``)."""
     with friendly_errors("The Stage 2 demo"):
         _upstream_section()
     with friendly_errors("The leakage comparison"):
         _leakage_section()
+    with friendly_errors("Group leakage and the illegitimate feature"):
+        data_taxonomy.render()
