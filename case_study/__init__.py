@@ -9,7 +9,8 @@ irreproducible line marked ``# PITFALL:``):
   paths), ``design_card`` (the plan and its gaps), ``prevalence`` (the sample's 30% vs the
   documented 5%), ``optimism`` (the gap over split seeds: means with 95% t intervals);
 - data collection: ``upstream_data`` (a simulated upstream update, and the schema check
-  that misses it);
+  that misses it), ``leakage_types`` (group leakage and an illegitimate feature, on derived
+  variants of the loan data);
 - model development: ``runs``, ``practices``, ``pins``, ``shopping`` (seed shopping),
   ``fresh_process``;
 - legacy: ``run_manifest`` (record, read, validate, write, diff), ``rebuild`` (retrain from a
