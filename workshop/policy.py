@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from workshop import checklist_map
 from workshop.content.prose import CITATION, split_ids
 
 POLICY_TITLE = "Our reproducibility policy"
@@ -132,7 +133,9 @@ def policy_markdown(course, done: Collection[str], team: str | None = None) -> s
     Returns:
         A Markdown document: a summary count, "What we do today" (per stage), "Gaps, and
         the tools that close them" (per stage, each gap with why it matters and the
-        suggested tools with what each is for), ending with a newline.
+        suggested tools with what each is for), each item with the published checklist
+        items it answers (:mod:`workshop.checklist_map`), then each published checklist's
+        items with what answers them today, ending with a newline.
     """
     items = policy_items(course)
     done_keys = set(done)
@@ -153,7 +156,9 @@ def policy_markdown(course, done: Collection[str], team: str | None = None) -> s
     if doing:
         for head, group in _by_stage(doing):
             lines += [_heading(head), ""]
-            lines += [f"- [x] {_one_line(item.item)}" for item in group]
+            for item in group:
+                lines.append(f"- [x] {_one_line(item.item)}")
+                lines += _published_lines(item)
             lines.append("")
     else:
         lines += ["Nothing ticked yet.", ""]
@@ -168,11 +173,51 @@ def policy_markdown(course, done: Collection[str], team: str | None = None) -> s
                     lines.append(f"  - Why: {_one_line(item.why)}")
                 for name in item.tools:
                     lines.append(f"  - Tool: {_describe_tool(name, tools)}")
+                lines += _published_lines(item)
             lines.append("")
     else:
         lines += ["None: every practice in the course is ticked.", ""]
 
+    lines += _coverage_lines(items, done_keys)
     return _write_out_sources("\n".join(lines).rstrip("\n"), course) + "\n"
+
+
+def _published_lines(item: PolicyItem) -> list[str]:
+    """The published checklist items a course item answers, as one sub-bullet (or none)."""
+    mapped = checklist_map.mapped_items(item.stage_id, item.item)
+    if not mapped:
+        return []
+    parts = [f"{checklist.short}: {'; '.join(entry.text for entry in entries)} "
+             f"[{checklist.source_id}]"
+             for checklist, entries in checklist_map.grouped(mapped)]
+    return [f"  - Published checklists: {' · '.join(parts)}"]
+
+
+def _stages(items) -> str:
+    """The stages of some items, each once, in course order: "1 · Solution design; 3 · …"."""
+    names = dict.fromkeys(f"{item.stage_number} · {_one_line(item.stage_title)}" for item in items)
+    return "; ".join(names)
+
+
+def _coverage_lines(items: list[PolicyItem], done: set[str]) -> list[str]:
+    """Each published checklist's checked items: answered today, by a gap, or by nothing."""
+    if not any(checklist_map.mapped_items(item.stage_id, item.item) for item in items):
+        return []
+    lines = ["## The published checklists", "",
+             "Each checklist's items this course checked: [x] a practice we do today answers "
+             "it; [ ] only a gap does, or nothing in the course.", ""]
+    for checklist, rows in checklist_map.coverage(items, done):
+        lines += [f"### {checklist.name} [{checklist.source_id}]", ""]
+        for row in rows:
+            if row.done:
+                how = f"we do it ({_stages(row.done)})"
+            elif row.gaps:
+                how = f"a gap ({_stages(row.gaps)})"
+            else:
+                how = "not covered by this course"
+            lines.append(f"- [{'x' if row.covered else ' '}] {row.item.text} — {how}")
+        lines.append("")
+    return lines
 
 
 def _write_out_sources(text: str, course) -> str:
