@@ -17,7 +17,7 @@ from case_study.errors import CaseStudyError
 from workshop import audit_import, policy
 from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
-from workshop.ui import check_widgets, lesson_view, pages, session, take_home
+from workshop.ui import check_widgets, checklist_map_view, lesson_view, pages, session, take_home
 from workshop.ui.widgets import GREY
 
 OUTCOME_LABELS = {outcome.value: outcome.label for outcome in Outcome}
@@ -269,6 +269,7 @@ def render_policy(course) -> None:
             st.markdown(f"**{item.stage_number} · {item.stage_title}**")
         if _policy_checkbox(item, ticks):
             done.append(item.key)
+    checklist_map_view.render_checklist_map(course, done)
     document = policy.policy_markdown(course, done, team=team or None)
     st.download_button("Download the policy (Markdown)", data=document,
                        file_name="reproducibility-policy.md", mime="text/markdown",
