@@ -65,7 +65,7 @@ READINGS: tuple[StageReading, ...] = (
         "Stage 1 — Solution design: forking paths and the design card",
         stage1_design,
         Side(
-            "No plan, twenty variants, the best test score reported",
+            "A one-line plan, twenty variants, the best test score reported",
             ((stage1_design, "VAGUE_PLAN"), stage1_design.irreproducible_run_again),
             "run = irreproducible_run_again()\n"
             "print(run.irreproducible_choice, round(run.irreproducible_reported_auc, 3), "

@@ -35,6 +35,24 @@ def test_demo_renders_both_columns_the_refusal_and_a_chart():
     assert any("passed" in m.value for m in at.markdown)
 
 
+def test_the_chart_caption_says_why_the_loaders_differ_on_the_same_file():
+    """Both loaders score the original file with one pipeline and seed, yet differently: the
+    caption gives both scores and the encoding that differs, which the loaded frames confirm."""
+    from case_study import paths, stage2_data
+
+    at = _new_demo()
+    update = stage2_data.cached_upstream_update(stage2_data.DEFAULT_SEED)
+    assert update.irreproducible_auc_original != update.reproducible_auc_original
+    caption = next(c.value for c in at.caption if "Even on the original file" in c.value)
+    assert f"{update.irreproducible_auc_original:.3f}" in caption
+    assert f"{update.reproducible_auc_original:.3f}" in caption
+    notebook = stage2_data.load_irreproducible(paths.RAW_DIR)
+    verified = data.load_german_credit()
+    for column in stage2_data.NOTEBOOK_RANKS:
+        assert f"`{column}`" in caption
+        assert notebook[column].dtype.kind == "i" and verified[column].dtype.kind not in "iuf"
+
+
 def test_running_the_leaks_draws_leaky_and_clean_scores_over_seeds():
     """The leakage comparison runs on demand and charts both versions of three steps."""
     at = _new_demo()
