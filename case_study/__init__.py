@@ -12,7 +12,8 @@ irreproducible line marked ``# PITFALL:``):
   that misses it), ``leakage_types`` (group leakage and an illegitimate feature, on derived
   variants of the loan data);
 - model development: ``runs``, ``practices``, ``pins``, ``shopping`` (seed shopping),
-  ``fresh_process``;
+  ``model_comparison`` (two models over 30 split seeds: the paired difference with a paired
+  t and a corrected resampled t interval from ``intervals``), ``fresh_process``;
 - legacy: ``run_manifest`` (record, read, validate, write, diff), ``rebuild`` (retrain from a
   manifest, check a saved model), ``model_card`` (its headline metrics with ``intervals``:
   Wilson score intervals that hold at small n), ``nondeterminism`` (the same numbers in fresh
