@@ -246,6 +246,10 @@ def enable_chart_theme() -> None:
     """
     import altair as alt
 
+    if alt.theme.active == CHART_THEME:
+        # Every page run after the first: nothing to do. ``alt.theme.names()`` reads every
+        # installed package's entry points (about 10 ms a call), so it is asked only once.
+        return
     with _chart_lock:
         if CHART_THEME not in alt.theme.names():
             @alt.theme.register(CHART_THEME, enable=False)
