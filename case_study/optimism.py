@@ -156,10 +156,10 @@ def describe_optimism(summary: pd.DataFrame) -> list[str]:
         "includes chance" if found.shuffled_holdout_at_chance else "does not include chance"
     )
     shuffled_text = (
-        f"Shuffled labels, nothing to find: the announced test score, "
-        f"{mean_and_interval(shuffled, 'best_test_auc')}, {test_clause}; the holdout, "
-        f"{mean_and_interval(shuffled, 'holdout_auc')}, {holdout_clause}, and single seeds "
-        f"land above chance on {int(shuffled['holdout_above_chance'])} of "
-        f"{int(shuffled['runs'])}."
+        f"Shuffled labels, nothing to find: the announced test score is "
+        f"{mean_and_interval(shuffled, 'best_test_auc')}, and its interval {test_clause}; the "
+        f"same variant scores {mean_and_interval(shuffled, 'holdout_auc')} on the holdout, and "
+        f"its interval {holdout_clause}: single seeds land above chance on "
+        f"{int(shuffled['holdout_above_chance'])} of {int(shuffled['runs'])}."
     )
     return [real_text, shuffled_text]
