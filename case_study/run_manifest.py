@@ -50,6 +50,10 @@ REQUIRED_KEYS: tuple[str, ...] = (
 )
 # The libraries whose versions can change the model's bytes.
 TRACKED_PACKAGES: tuple[str, ...] = ("numpy", "pandas", "scikit-learn", "scipy")
+# What is kept of each of threadpoolctl's thread pools (never file paths).
+BLAS_KEYS: tuple[str, ...] = (
+    "user_api", "internal_api", "version", "num_threads", "threading_layer", "architecture",
+)
 # Shown where one manifest has a field the other lacks.
 ABSENT = "(absent)"
 
@@ -83,13 +87,17 @@ class FieldDiff:
 def environment() -> dict:
     """The interpreter, platform and versions of the libraries that shape the model.
 
-    Returns ``{"python", "implementation", "platform", "packages": {name: version}}``.
-    Versions are read from the imported modules (cheap; no package-metadata scan).
+    Returns ``{"python", "implementation", "platform", "packages": {name: version},
+    "blas": [...]}``. Versions are read from the imported modules (cheap; no
+    package-metadata scan). ``blas`` lists the BLAS/OpenMP libraries NumPy and
+    scikit-learn loaded, as ``threadpoolctl`` sees them (recorded for people, never
+    compared: a rebuild elsewhere may load another build).
     """
     import numpy
     import pandas
     import scipy
     import sklearn
+    from threadpoolctl import threadpool_info
 
     return {
         "python": platform.python_version(),
@@ -101,6 +109,10 @@ def environment() -> dict:
             "scikit-learn": sklearn.__version__,
             "scipy": scipy.__version__,
         },
+        "blas": [
+            {key: pool.get(key) for key in BLAS_KEYS if key in pool}
+            for pool in threadpool_info()
+        ],
     }
 
 

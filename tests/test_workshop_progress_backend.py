@@ -26,7 +26,8 @@ def test_sqlite_backend_has_every_protocol_method_with_its_signature():
     assert set(methods) == {
         "add_learner", "set_display_name", "touch", "record", "learner", "progress_for",
         "all_learners", "all_progress", "events_since", "export", "close",
-        "record_failure", "failures", "set_policy_tick", "policy_ticks"}
+        "record_failure", "failures", "set_policy_tick", "policy_ticks",
+        "report_hash", "hash_reports"}
     for name, signature in methods.items():
         implemented = inspect.signature(getattr(SQLiteBackend, name))
         assert list(implemented.parameters) == list(signature.parameters), name

@@ -18,7 +18,7 @@ import pytest
 
 from workshop.progress import STORE_FILENAME, ProgressStore
 from workshop.progress import sqlite_file as sqlite_file_module
-from workshop.progress.model import SCHEMA_VERSION
+from workshop.progress.model import SCHEMA_VERSION, HashReport
 from workshop.progress.sqlite_file import NOTICE_KEPT
 from workshop.progress.sqlite_salvage import header_damage
 
@@ -179,7 +179,33 @@ def test_a_version_1_store_is_upgraded_in_place(tmp_path):
     assert store.get_learner("K7M4-X9QP").display_name == "Ann"
     store.set_policy_tick("K7M4-X9QP", "pin-versions", True)
     store.record_failure("resume", "10.0.0.7")
+    store.report_hash("K7M4-X9QP", HashReport("a" * 64))
+    assert store.hash_reports()[0].prediction_sha256 == "a" * 64
     with sqlite3.connect(path) as check:
+        assert check.execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION),)
+
+
+def test_a_version_2_store_is_upgraded_to_3_keeping_its_rows(tmp_path):
+    """A store written before hash reports opens, keeps its learners, progress and ticks,
+    and gets the hash_reports table; the file is not moved aside."""
+    store = ProgressStore(tmp_path)
+    code = store.create_learner("Ann").code
+    store.record_attempt(code, "model", "m1", "passed")
+    store.set_policy_tick(code, "pin-versions", True)
+    store.close()
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("DROP TABLE hash_reports")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.close()
+    upgraded = ProgressStore(tmp_path)
+    assert upgraded.warnings == [] and _moved(tmp_path) == []
+    assert upgraded.get_learner(code).display_name == "Ann"
+    assert upgraded.progress_for(code)["m1"].outcome == "passed"
+    assert upgraded.policy_ticks(code) == {"pin-versions": True}
+    upgraded.report_hash(code, HashReport("B" * 64, "Linux", "3.12", "2.1", None))
+    assert [(r.learner_code, r.prediction_sha256) for r in upgraded.hash_reports()] == [
+        (code, "b" * 64)]
+    with sqlite3.connect(upgraded.path) as check:
         assert check.execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION),)
 
 

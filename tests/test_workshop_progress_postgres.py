@@ -34,7 +34,7 @@ from workshop.progress import (
     ProgressStoreError,
 )
 from workshop.progress import postgres as postgres_module
-from workshop.progress.model import HINT, NOT_ATTEMPTED, ProgressChange
+from workshop.progress.model import HINT, NOT_ATTEMPTED, HashReport, ProgressChange
 
 SECRET = "s3cret-Pa55word"
 
@@ -127,7 +127,7 @@ def test_schema_has_native_types_and_its_version(postgres_url):
     assert columns["events.id"] == "bigint"
     assert {name.split(".")[0] for name in columns} == {"meta", "learners", "progress",
                                                          "events", "failed_attempts",
-                                                         "policy_ticks"}
+                                                         "policy_ticks", "hash_reports"}
     assert _sql(postgres_url, "SELECT key, value FROM meta") == [
         ("schema_version", str(SCHEMA_VERSION))]
 
@@ -136,10 +136,30 @@ def test_a_newer_schema_is_refused_and_left_untouched(postgres_url):
     """A database written by a newer workshop stops an older app with a clear error."""
     ProgressStore(database_url=postgres_url).create_learner("Ann")
     _sql(postgres_url, "UPDATE meta SET value = %s", (str(SCHEMA_VERSION + 1),))
-    with pytest.raises(ProgressStoreError, match="schema version 2.*left untouched"):
+    newer = f"schema version {SCHEMA_VERSION + 1}.*left untouched"
+    with pytest.raises(ProgressStoreError, match=newer):
         ProgressStore(database_url=postgres_url)
     assert _sql(postgres_url, "SELECT value FROM meta") == [(str(SCHEMA_VERSION + 1),)]
     assert _sql(postgres_url, "SELECT display_name FROM learners") == [("Ann",)]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_database_is_upgraded_in_place_keeping_its_rows(postgres_url, version):
+    """A database of version 1 or 2 (no hash_reports; v1 without ticks and failed attempts
+    either) opens, keeps its learners and ticks, gets the new tables and version 3."""
+    store = ProgressStore(database_url=postgres_url)
+    code = store.create_learner("Ann").code
+    store.set_policy_tick(code, "pin-versions", True)
+    store.close()
+    dropped = ["hash_reports"] + (["failed_attempts", "policy_ticks"] if version == 1 else [])
+    _sql(postgres_url, f"DROP TABLE {', '.join(dropped)}")
+    _sql(postgres_url, "UPDATE meta SET value = %s", (str(version),))
+    upgraded = ProgressStore(database_url=postgres_url)
+    assert upgraded.get_learner(code).display_name == "Ann"
+    assert upgraded.policy_ticks(code) == ({"pin-versions": True} if version == 2 else {})
+    upgraded.report_hash(code, HashReport("a" * 64, "Linux"))
+    assert [report.learner_code for report in upgraded.hash_reports()] == [code]
+    assert _sql(postgres_url, "SELECT value FROM meta") == [(str(SCHEMA_VERSION),)]
 
 
 def test_a_database_with_other_tables_of_those_names_is_refused(postgres_url):

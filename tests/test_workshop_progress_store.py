@@ -474,3 +474,33 @@ def test_policy_ticks_persist_with_progress_and_are_exported(store_factory):
     assert restarted.get_learner(unknown) is not None
     with pytest.raises(ProgressStoreError):
         restarted.set_policy_tick(code, "", True)
+
+
+def test_hash_reports_latest_wins_and_survive_a_restart(store_factory):
+    """One row per learner: a second report replaces the first; every learner is counted
+    once; the hash is stored in lower case; a bad report is refused with a message."""
+    from workshop.progress import HashReport
+
+    clock = Clock()
+    store = store_factory(now=clock)
+    ann, bob = store.create_learner("Ann").code, store.create_learner("Bob").code
+    store.report_hash(ann, HashReport("A" * 64, "Linux", "3.12", "2.1", "openblas 0.3"))
+    clock.advance(seconds=1)
+    store.report_hash(bob, HashReport("b" * 64))
+    clock.advance(seconds=1)
+    store.report_hash(ann.lower(), HashReport("c" * 64, "macOS", "3.11", "2.0", None))
+    reports = store_factory(now=clock).hash_reports()
+    assert [(r.learner_code, r.prediction_sha256, r.platform, r.blas) for r in reports] == [
+        (bob, "b" * 64, None, None), (ann, "c" * 64, "macOS", None)]
+    assert all(report.reported_at is not None for report in reports)
+    exported = json.loads(store.export_json(ann))["hash_report"]
+    assert (exported["learner_code"], exported["prediction_sha256"], exported["python"]) == (
+        ann, "c" * 64, "3.11")
+    assert exported["reported_at"] == reports[1].reported_at.isoformat()
+    assert json.loads(store.export_json(store.create_learner().code))["hash_report"] is None
+    for bad in ("not a report", HashReport("z" * 64), HashReport("a" * 63)):
+        with pytest.raises(ProgressStoreError, match="64 hexadecimal"):
+            store.report_hash(ann, bad)
+    with pytest.raises(ProgressStoreError, match="resume code"):
+        store.report_hash("nope", HashReport("a" * 64))
+    assert len(store.hash_reports()) == 2

@@ -64,3 +64,7 @@ class UnusableFolder(WorkshopError):
 
 class AuditImportError(WorkshopError, ValueError):
     """The pasted text is not a usable audit report; the message says what is wrong."""
+
+
+class HashReportError(WorkshopError, ValueError):
+    """The pasted text or uploaded file is not a prediction hash nor a usable run manifest."""

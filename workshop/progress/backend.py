@@ -19,6 +19,7 @@ from typing import Protocol
 from workshop.progress.model import (
     CheckProgress,
     Event,
+    HashReport,
     Learner,
     LearnerExport,
     ProgressChange,
@@ -57,6 +58,12 @@ class ProgressBackend(Protocol):
 
     def set_policy_tick(self, code: str, item_key: str, ticked: bool) -> None:
         """Store one policy tick, registering the code if it is unknown."""
+
+    def report_hash(self, code: str, report: HashReport) -> None:
+        """Store a learner's prediction hash (replacing their earlier one)."""
+
+    def hash_reports(self) -> list[HashReport]:
+        """Every learner's latest hash report, oldest first."""
 
     def failures(self, scope: str, window: timedelta,
                  client: str | None) -> RecentFailures:

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from workshop.errors import ProgressStoreError
 
 # The layout of the stored tables; every backend writes and checks the same number.
-# 2 added ``failed_attempts`` and ``policy_ticks``; a store of version 1 is upgraded in place.
-SCHEMA_VERSION = 2
+# 2 added ``failed_attempts`` and ``policy_ticks``; 3 added ``hash_reports``. A store of
+# version 1 or 2 is upgraded in place.
+SCHEMA_VERSION = 3
 
 # What a failed code attempt was for (``ProgressStore.record_failure``).
 INSTRUCTOR_SCOPE = "instructor"
@@ -109,6 +110,23 @@ class RecentFailures:
 
 
 @dataclass(frozen=True)
+class HashReport:
+    """One prediction hash a learner got on their own machine, and where they got it.
+
+    ``platform``, ``python``, ``numpy`` and ``blas`` are None when the learner pasted a
+    bare hash; ``learner_code`` and ``reported_at`` are filled in by the store.
+    """
+
+    prediction_sha256: str
+    platform: str | None = None
+    python: str | None = None
+    numpy: str | None = None
+    blas: str | None = None
+    learner_code: str | None = None
+    reported_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class LearnerExport:
     """Everything stored about one learner, read in one transaction.
 
@@ -119,6 +137,7 @@ class LearnerExport:
     progress: list[CheckProgress]
     events: list[Event]
     policy_ticks: dict[str, bool] = field(default_factory=dict)
+    hash_report: HashReport | None = None
 
 
 def outcome_value(outcome: object) -> str:

@@ -1,9 +1,9 @@
 """The progress backend for a room served by several machines: PostgreSQL (psycopg 3).
 
 ``PostgresBackend`` keeps the SQLite backend's tables (``meta``, ``learners``, ``progress``,
-``events``, ``failed_attempts``, ``policy_ticks``; same columns, same rules) in native
-types (created or upgraded by ``postgres_schema``); ``ProgressStore`` chooses it when
-``WORKSHOP_DATABASE_URL=postgresql://…`` is set.
+``events``, ``failed_attempts``, ``policy_ticks``, ``hash_reports``; same columns, same
+rules) in native types (created or upgraded by ``postgres_schema``); ``ProgressStore``
+chooses it when ``WORKSHOP_DATABASE_URL=postgresql://…`` is set.
 
 - **Time** comes from the database's clock (``clock_timestamp()``) inside the write
   transaction: app machines' clocks disagree, the server's is the one they all share.
@@ -44,6 +44,7 @@ from workshop.progress.model import (
     SCHEMA_VERSION,
     CheckProgress,
     Event,
+    HashReport,
     Learner,
     LearnerExport,
     ProgressChange,
@@ -54,6 +55,7 @@ from workshop.progress.postgres_pool import Pool as _Pool
 from workshop.progress.postgres_pool import close as _close
 from workshop.progress.postgres_pool import parse_url as _parse_url
 from workshop.progress.postgres_schema import set_up
+from workshop.progress.sqlite import _HASH_COLUMNS, _HASH_UPSERT
 from workshop.settings import DATABASE_URL_ENV
 
 _T = TypeVar("_T")
@@ -120,6 +122,10 @@ def _progress_row(row: tuple) -> CheckProgress:
 def _event_row(row: tuple) -> Event:
     event_id, code, stage_id, check_id, kind, at = row
     return Event(event_id, code, stage_id, check_id, kind, utc(at))
+
+
+def _hash_row(row: tuple) -> HashReport:
+    return HashReport(*row[1:6], learner_code=row[0], reported_at=utc(row[6]))
 
 
 def _retryable(exc: psycopg.Error) -> bool:
@@ -374,6 +380,21 @@ class PostgresBackend:
 
         self._write(work, "save a policy tick")
 
+    def report_hash(self, code: str, report: HashReport) -> None:
+        """Store a learner's prediction hash, replacing their earlier one."""
+
+        def work(conn: psycopg.Connection, at: datetime) -> None:
+            conn.execute(_SEEN, {"code": code, "at": at})
+            conn.execute(_HASH_UPSERT, (code, report.prediction_sha256, report.platform,
+                                        report.python, report.numpy, report.blas, at))
+
+        self._write(work, "save a hash report")
+
+    def hash_reports(self) -> list[HashReport]:
+        """Every learner's latest hash report, oldest first."""
+        rows = self._rows(_HASH_COLUMNS + ' COLLATE "C"', (), "read hash reports")
+        return [_hash_row(row) for row in rows]
+
     # -- reads ----------------------------------------------------------------------------
 
     def failures(self, scope: str, window: timedelta,
@@ -436,7 +457,7 @@ class PostgresBackend:
         return [_event_row(row) for row in rows]
 
     def export(self, code: str) -> LearnerExport:
-        """One learner's row, progress, events and policy ticks, read in one snapshot."""
+        """One learner's row, progress, events, policy ticks and hash report, in one snapshot."""
 
         def work(conn: psycopg.Connection) -> LearnerExport:
             learner = conn.execute(_LEARNER_COLUMNS + "WHERE code = %s", (code,)).fetchone()
@@ -447,11 +468,14 @@ class PostgresBackend:
             ticks = conn.execute("SELECT item_key, ticked FROM policy_ticks WHERE "
                                  'learner_code = %s ORDER BY item_key COLLATE "C"',
                                  (code,)).fetchall()
+            report = conn.execute(_HASH_COLUMNS.replace(
+                "ORDER BY", "WHERE learner_code = %s ORDER BY"), (code,)).fetchone()
             return LearnerExport(
                 None if learner is None else _learner_row(learner),
                 [_progress_row(row) for row in progress],
                 [_event_row(row) for row in events],
                 dict(ticks),
+                None if report is None else _hash_row(report),
             )
 
         return self._run(work, "export progress",

@@ -1,10 +1,10 @@
 """The PostgreSQL store's tables, and the upgrade of an older database in place.
 
 The same tables as the SQLite store (``workshop.progress.sqlite_schema``) in native types.
-Version 2 added ``failed_attempts`` and ``policy_ticks``; a database of version 1 is
-upgraded in the transaction that checks it, under an advisory lock so that two machines
-starting at once do it once. A newer version, or tables of these names without a ``meta``
-table, are refused and left untouched.
+Version 2 added ``failed_attempts`` and ``policy_ticks``, version 3 ``hash_reports``; a
+database of version 1 or 2 is upgraded in the transaction that checks it, under an
+advisory lock so that two machines starting at once do it once. A newer version, or tables
+of these names without a ``meta`` table, are refused and left untouched.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from workshop.progress.model import SCHEMA_VERSION
 # Key of the transaction-scoped advisory lock that serialises schema setup.
 SCHEMA_LOCK = 0x57_4B_53_50_02
 
-TABLES = ("meta", "learners", "progress", "events", "failed_attempts", "policy_ticks")
+TABLES = ("meta", "learners", "progress", "events", "failed_attempts", "policy_ticks",
+          "hash_reports")
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)",
     """CREATE TABLE IF NOT EXISTS learners (
@@ -52,6 +53,11 @@ SCHEMA = (
         item_key text NOT NULL, ticked boolean NOT NULL,
         updated_at timestamptz NOT NULL,
         PRIMARY KEY (learner_code, item_key))""",
+    # Version 3.
+    """CREATE TABLE IF NOT EXISTS hash_reports (
+        learner_code text PRIMARY KEY REFERENCES learners(code),
+        prediction_sha256 text NOT NULL, platform text, python text, numpy text, blas text,
+        reported_at timestamptz NOT NULL)""",
 )
 
 

@@ -22,6 +22,7 @@ from workshop.progress.model import (
     REVEAL,
     CheckProgress,
     Event,
+    HashReport,
     Learner,
     LearnerExport,
     ProgressChange,
@@ -41,6 +42,19 @@ _PROGRESS_COLUMNS = (
     "seconds, first_at, updated_at FROM progress "
 )
 _EVENT_COLUMNS = "SELECT id, learner_code, stage_id, check_id, kind, at FROM events "
+# Shared with the PostgreSQL backend (which keeps ``%s``; SQLite's ``?`` is swapped in).
+_HASH_UPSERT = (
+    "INSERT INTO hash_reports (learner_code, prediction_sha256, platform, python, numpy, "
+    "blas, reported_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (learner_code) "
+    "DO UPDATE SET prediction_sha256 = excluded.prediction_sha256, "
+    "platform = excluded.platform, python = excluded.python, numpy = excluded.numpy, "
+    "blas = excluded.blas, reported_at = excluded.reported_at")
+_HASH_COLUMNS = ("SELECT learner_code, prediction_sha256, platform, python, numpy, blas, "
+                 "reported_at FROM hash_reports ORDER BY reported_at, learner_code")
+
+
+def _hash_row(row: tuple) -> HashReport:
+    return HashReport(*row[1:6], learner_code=row[0], reported_at=_parse(row[6]))
 
 
 def _iso(moment: datetime) -> str:
@@ -205,6 +219,22 @@ class SQLiteBackend:
 
         self._file.transact(work, "save a policy tick")
 
+    def report_hash(self, code: str, report: HashReport) -> None:
+        """Store a learner's prediction hash, replacing their earlier one."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            at = self._stamp()
+            _seen(conn, code, at)
+            conn.execute(_HASH_UPSERT.replace("%s", "?"), (
+                code, report.prediction_sha256, report.platform, report.python,
+                report.numpy, report.blas, at))
+
+        self._file.transact(work, "save a hash report")
+
+    def hash_reports(self) -> list[HashReport]:
+        """Every learner's latest hash report, oldest first."""
+        return [_hash_row(row) for row in self._rows(_HASH_COLUMNS, (), "read hash reports")]
+
     # -- reads ----------------------------------------------------------------------------
 
     def failures(self, scope: str, window: timedelta,
@@ -260,7 +290,7 @@ class SQLiteBackend:
         return [_event_row(row) for row in rows]
 
     def export(self, code: str) -> LearnerExport:
-        """One learner's row, progress and events, read in one transaction."""
+        """One learner's row, progress, events, ticks and hash report, in one transaction."""
 
         def work(conn: sqlite3.Connection) -> LearnerExport:
             learner = conn.execute(_LEARNER_COLUMNS + "WHERE code = ?", (code,)).fetchone()
@@ -273,11 +303,14 @@ class SQLiteBackend:
             ).fetchall()
             ticks = conn.execute("SELECT item_key, ticked FROM policy_ticks "
                                  "WHERE learner_code = ? ORDER BY item_key", (code,)).fetchall()
+            report = conn.execute(_HASH_COLUMNS.replace("ORDER BY", "WHERE learner_code = ? "
+                                                        "ORDER BY"), (code,)).fetchone()
             return LearnerExport(
                 None if learner is None else _learner_row(learner),
                 [_progress_row(row) for row in progress],
                 [_event_row(row) for row in events],
                 {key: bool(ticked) for key, ticked in ticks},
+                None if report is None else _hash_row(report),
             )
 
         return self._file.transact(work, "export progress", write=False)

@@ -11,6 +11,12 @@ of the damaged file and its ``-wal`` (so writes acknowledged after the damage, s
 WAL, are read too), puts a valid header on the copy if the damaged one is unusable, and
 reads each table in rowid order, skipping past ranges it cannot read. Python's ``sqlite3``
 has no ``.recover``; this gets back every row reachable through the table's b-tree.
+
+A damaged b-tree can hand rows back out of rowid order (a page cut off, zero-filled or
+overwritten by another page still parses as a leaf of rowids already passed). The read
+never moves backwards because of them, and never returns a rowid twice: once it resumed
+from before rows it had read, re-read them, met the same misplaced page and failed at
+the same place again, forever, copying the same events into the fresh store each time.
 """
 
 from __future__ import annotations
@@ -215,27 +221,40 @@ def readable_rows(conn: sqlite3.Connection, table: str, columns: str) -> Iterato
     """Every row of ``table`` that can be read, in rowid order, skipping unreadable ranges.
 
     After a read fails, later rowids are probed at doubling distances until one can be
-    read, then the first readable one is narrowed down by bisection.
+    read, then the first readable one is narrowed down by bisection, and the read resumes
+    there (at it, not after the rowid before it: that seek can land in the damaged page).
+    A rowid is returned at most once, and a read never resumes before the highest rowid
+    seen so far (a damaged page may return rowids out of order), so it always ends.
     """
-    after = -_LARGEST_ROWID
+    start = -_LARGEST_ROWID  # where the next read starts; it only ever moves forwards
+    seen: set[int] = set()
     while True:
         try:
             for row in conn.execute(f"SELECT rowid, {columns} FROM {table} "  # noqa: S608
-                                    "WHERE rowid > ? ORDER BY rowid", (after,)):
-                after = row[0]
-                yield row[1:]
+                                    "WHERE rowid >= ? ORDER BY rowid", (start,)):
+                start = max(start, row[0] + 1)
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    yield row[1:]
             return
         except sqlite3.DatabaseError:
-            resume = _next_readable(conn, table, after)
+            # The row at ``start`` (or the first one after it) could not be read.
+            resume = _next_readable(conn, table, start - 1)
             if resume is None:
                 return
-            after = resume - 1
+            start = resume
 
 
 def _first_at_or_after(conn: sqlite3.Connection, table: str, rowid: int) -> int | None:
-    """The first rowid >= ``rowid``, None if there is none; raises if it cannot be read."""
+    """The first rowid >= ``rowid``, None if there is none; raises if it cannot be read.
+
+    A smaller rowid (a damaged page read out of order) counts as unreadable, so that a
+    resumed read always moves forwards.
+    """
     row = conn.execute(f"SELECT rowid FROM {table} WHERE rowid >= ? "  # noqa: S608
                        "ORDER BY rowid LIMIT 1", (rowid,)).fetchone()
+    if row is not None and row[0] < rowid:
+        raise sqlite3.DatabaseError(f"rowid {row[0]} found where {rowid} or more was sought")
     return None if row is None else row[0]
 
 
@@ -279,7 +298,8 @@ class Salvaged:
     def describe(self) -> str:
         """``"2 learners, 5 progress rows, 9 events"`` (tables with rows only)."""
         names = {"learners": "learners", "progress": "progress rows", "events": "events",
-                 "failed_attempts": "failed code attempts", "policy_ticks": "policy ticks"}
+                 "failed_attempts": "failed code attempts", "policy_ticks": "policy ticks",
+                 "hash_reports": "hash reports"}
         parts = [f"{count} {names.get(table, table)}" for table, count in self.counts.items()
                  if count]
         return ", ".join(parts) or "no rows"
@@ -323,11 +343,16 @@ _COPIES: dict[str, tuple[str, str]] = {
         "VALUES (?, ?, ?, ?) ON CONFLICT (learner_code, item_key) DO UPDATE SET "
         "ticked = excluded.ticked, updated_at = excluded.updated_at "
         "WHERE excluded.updated_at > policy_ticks.updated_at"),
+    "hash_reports": (
+        "learner_code, prediction_sha256, platform, python, numpy, blas, reported_at",
+        "INSERT INTO hash_reports (learner_code, prediction_sha256, platform, python, numpy, "
+        "blas, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (learner_code) DO NOTHING"),
 }
 # A salvaged row whose learner row was lost still needs one (foreign keys).
 _LEARNER_FOR = ("INSERT OR IGNORE INTO learners (code, display_name, created_at, last_seen) "
                 "VALUES (?, NULL, ?, ?)")
-_LEARNER_AT = {"progress": (0, 7, 8), "events": (1, 5, 5), "policy_ticks": (0, 3, 3)}
+_LEARNER_AT = {"progress": (0, 7, 8), "events": (1, 5, 5), "policy_ticks": (0, 3, 3),
+               "hash_reports": (0, 6, 6)}
 
 
 _TIMES = frozenset({"created_at", "last_seen", "first_at", "updated_at", "at"})

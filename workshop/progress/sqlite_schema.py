@@ -2,9 +2,11 @@
 
 Version 1 had ``meta``, ``learners``, ``progress`` and ``events``. Version 2 adds
 ``failed_attempts`` (wrong instructor and resume codes, for the room-wide throttle in
-``workshop.throttle``) and ``policy_ticks`` (a learner's ticks on the team policy). The
-upgrade only adds tables, so it runs in the same transaction that checks them, and a store
-of version 1 opens and is upgraded in place; a newer version is refused by the caller.
+``workshop.throttle``) and ``policy_ticks`` (a learner's ticks on the team policy).
+Version 3 adds ``hash_reports`` (the prediction hash each learner got on their own
+machine, one row per learner, the latest kept). The upgrade only adds tables, so it runs
+in the same transaction that checks them, and a store of version 1 or 2 opens and is
+upgraded in place; a newer version is refused by the caller.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sqlite3
 
 from workshop.progress.model import SCHEMA_VERSION
 
-TABLES = ("meta", "learners", "progress", "events", "failed_attempts", "policy_ticks")
+TABLES = ("meta", "learners", "progress", "events", "failed_attempts", "policy_ticks",
+          "hash_reports")
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS meta (
@@ -59,6 +62,15 @@ SCHEMA = (
         ticked INTEGER NOT NULL CHECK (ticked IN (0, 1)),
         updated_at TEXT NOT NULL,
         PRIMARY KEY (learner_code, item_key))""",
+    # Version 3.
+    """CREATE TABLE IF NOT EXISTS hash_reports (
+        learner_code TEXT PRIMARY KEY REFERENCES learners(code),
+        prediction_sha256 TEXT NOT NULL,
+        platform TEXT,
+        python TEXT,
+        numpy TEXT,
+        blas TEXT,
+        reported_at TEXT NOT NULL)""",
 )
 
 

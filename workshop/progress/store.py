@@ -15,7 +15,8 @@ data folder), ``ProgressStore.not_saving`` keeps the app usable on a throwaway s
 
 The store also keeps failed code attempts (``record_failure``, ``failures_since``) so that
 every process of a room throttles guessing together (``workshop.throttle``), and each
-learner's ticks on the team policy (``set_policy_tick``, ``policy_ticks``).
+learner's ticks on the team policy (``set_policy_tick``, ``policy_ticks``), and the
+prediction hash each learner got on their own machine (``report_hash``, ``hash_reports``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from workshop.progress.model import (
     SCHEMA_VERSION,
     CheckProgress,
     Event,
+    HashReport,
     Learner,
     ProgressChange,
     RecentFailures,
@@ -63,6 +65,9 @@ NOT_SAVING_NOTICE = ("Your progress is not being saved on this server right now:
                      "demos work, but answers are forgotten when the server restarts. Tell "
                      "the instructor.")
 POLICY_KEY_MAX = 200
+# Longest environment text kept with a hash report (a platform string is ~60 characters).
+REPORT_TEXT_MAX = 200
+_HEX = frozenset("0123456789abcdef")
 
 
 def default_data_dir() -> Path:
@@ -340,6 +345,35 @@ class ProgressStore:
         canonical = normalise_code(code)
         return {} if canonical is None else self._backend.policy_ticks(canonical)
 
+    def report_hash(self, code: str, report: HashReport) -> None:
+        """Save the prediction hash a learner got on their machine (the latest one wins).
+
+        Args:
+            code: the learner's resume code (an unknown but valid code is registered).
+            report: the hash (64 hexadecimal characters, any case) and, when known, the
+                platform, Python, NumPy and BLAS it came from (each cut to 200 characters).
+
+        Raises:
+            ProgressStoreError: ``report`` is not a ``HashReport`` with a SHA-256.
+        """
+        digest = getattr(report, "prediction_sha256", None)
+        digest = digest.strip().lower() if isinstance(digest, str) else ""
+        if len(digest) != 64 or not set(digest) <= _HEX:
+            raise ProgressStoreError(
+                f"Expected a HashReport whose prediction_sha256 is 64 hexadecimal "
+                f"characters; got {report!r}. Build it with workshop.hash_experiment.")
+
+        def text(value: object) -> str | None:
+            return value.strip()[:REPORT_TEXT_MAX] or None if isinstance(value, str) else None
+
+        self._backend.report_hash(_valid_code(code), HashReport(
+            digest, text(report.platform), text(report.python), text(report.numpy),
+            text(report.blas)))
+
+    def hash_reports(self) -> list[HashReport]:
+        """Every learner's latest hash report, oldest first, with code and time."""
+        return self._backend.hash_reports()
+
     # -- reads ----------------------------------------------------------------------------
 
     def get_learner(self, code: object) -> Learner | None:
@@ -381,7 +415,8 @@ class ProgressStore:
 
         Returns:
             JSON text with ``schema_version``, ``exported_at``, ``learner``,
-            ``progress``, ``events`` and ``policy_ticks`` (item key to true/false).
+            ``progress``, ``events``, ``policy_ticks`` (item key to true/false) and
+            ``hash_report`` (the prediction hash they reported, or null).
 
         Raises:
             ProgressStoreError: no learner has this code.
@@ -400,6 +435,8 @@ class ProgressStore:
             "progress": [_plain(row) for row in exported.progress],
             "events": [_plain(event) for event in exported.events],
             "policy_ticks": dict(exported.policy_ticks),
+            "hash_report": (None if exported.hash_report is None
+                            else _plain(exported.hash_report)),
         }
         return json.dumps(document, ensure_ascii=False, indent=2)
 

@@ -21,6 +21,7 @@ import streamlit as st
 
 from workshop import csv_safe, room
 from workshop.ui import session
+from workshop.ui.hash_experiment import render_room as render_hashes
 from workshop.ui.instructor_agenda import now as current_time
 from workshop.ui.instructor_agenda import stage_names
 
@@ -139,6 +140,7 @@ def render_room_figures(course) -> None:
             for row in active])), hide_index=True)
     else:
         st.text("Nobody in the last 10 minutes.")
+    render_hashes(store.hash_reports())
 
 
 def _completion_chart(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:

@@ -14,7 +14,15 @@ import streamlit as st
 
 from case_study.errors import CaseStudyError
 from workshop.errors import WorkshopError
-from workshop.ui import check_widgets, lesson_view, pages, session, take_home, warmup
+from workshop.ui import (
+    check_widgets,
+    hash_experiment,
+    lesson_view,
+    pages,
+    session,
+    take_home,
+    warmup,
+)
 from workshop.ui.last_resort import show_unexpected
 
 DEMOS_PACKAGE = "workshop.ui.demos"
@@ -98,6 +106,8 @@ def render(stage_id: str) -> None:
     # Each check a fragment of its own: a press reruns that check (and the sidebar's
     # marks), not the lesson and the demo above it.
     check_widgets.render_checks(course, stage, code, session.get_store(), isolated=True)
+    if stage.id == hash_experiment.STAGE_ID:
+        hash_experiment.render_learner(code)
     lesson_view.render_keypoints(stage.lesson)
     lesson_view.render_further_reading(stage.lesson)
     st.divider()
