@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from workshop import csv_safe, room
-from workshop.ui import session
+from workshop.ui import room_charts, session
 from workshop.ui.hash_experiment import render_room as render_hashes
 from workshop.ui.instructor_agenda import now as current_time
 from workshop.ui.instructor_agenda import stage_names
@@ -98,7 +97,8 @@ def render_room_figures(course) -> None:
         {"stage": names.get(row.stage_id, row.stage_id), "complete": row.complete,
          "learners": row.learners, "share": row.share or 0.0}
         for row in completion])
-    st.altair_chart(_completion_chart(completion_frame, list(completion_frame["stage"])))
+    st.altair_chart(room_charts.completion_chart(completion_frame,
+                                                 list(completion_frame["stage"])))
 
     st.subheader("Checks")
     check_frame = pd.DataFrame([
@@ -110,7 +110,7 @@ def render_room_figures(course) -> None:
         for row in figures])
     tried = check_frame[check_frame["attempted"] > 0]
     if not tried.empty:
-        st.altair_chart(_pass_rate_chart(tried, list(check_frame["check"])))
+        st.altair_chart(room_charts.pass_rate_chart(tried, list(check_frame["check"])))
     shown = check_frame.assign(**{
         "pass rate": check_frame["pass rate"].map(_percent),
         "hint use": check_frame["hint use"].map(_percent),
@@ -142,31 +142,3 @@ def render_room_figures(course) -> None:
         st.text("Nobody in the last 10 minutes.")
     render_hashes(store.hash_reports())
 
-
-def _completion_chart(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
-    frame = frame.assign(count=[f"{row.complete} of {row.learners}"
-                                for row in frame.itertuples()])
-    base = alt.Chart(frame).encode(
-        x=alt.X("share:Q", title="share of learners who finished the stage",
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
-        tooltip=[alt.Tooltip("stage"), alt.Tooltip("complete"), alt.Tooltip("learners"),
-                 alt.Tooltip("share:Q", format=".0%")],
-    )
-    # The count next to each bar: an empty bar still says "0 of 30".
-    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("count:N"))
-    return (base.mark_bar() + labels).properties(height=alt.Step(28))
-
-
-def _pass_rate_chart(frame: pd.DataFrame, order: list[str]) -> alt.Chart:
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("pass rate:Q", title="pass rate (of learners who tried)",
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("check:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("stage:N", title="stage", legend=alt.Legend(orient="bottom",
-                                                                    labelLimit=320)),
-        tooltip=[alt.Tooltip("stage"), alt.Tooltip("check"), alt.Tooltip("attempted"),
-                 alt.Tooltip("passed"),
-                 alt.Tooltip("pass rate:Q", format=".0%"), alt.Tooltip("median attempts"),
-                 alt.Tooltip("hint use:Q", format=".0%")],
-    ).properties(height=alt.Step(22))
