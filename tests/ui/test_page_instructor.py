@@ -219,3 +219,23 @@ def test_a_formula_name_reaches_the_room_tables_as_text(monkeypatch):
         cells = [cell for column in frame.value.columns for cell in frame.value[column]
                  if isinstance(cell, str)]
         assert not any(cell.startswith(csv_safe.FORMULA_PREFIXES) for cell in cells)
+
+
+def test_the_unlocked_page_links_to_the_join_panel_and_each_stages_projector_view(monkeypatch):
+    """Above the tabs: the join panel and one projector link per stage with a demo, in
+    course order, each to ``/projector?stage=<id>``; none before the code is given."""
+    from workshop.ui import projector
+
+    locked = _instructor_page(monkeypatch)
+    assert [link for link in _elements(locked, "page_link")
+            if link.proto.page in ("join", "projector")] == []
+    at = _submit_code(locked, CODE)
+    assert not at.exception
+    links = [(link.proto.label, link.proto.page, link.proto.query_string)
+             for link in _elements(at, "page_link") if link.proto.page in ("join", "projector")]
+    course = load_course(lessons_dir())
+    stages = projector.projectable_stages(course)
+    assert len(stages) == len([s for s in course.stages if s.id != "wrap-up"])
+    assert links == [("Join panel", "join", "")] + [
+        (f"Projector: {stage.number} · {stage.nav_title}", "projector", f"stage={stage.id}")
+        for stage in stages]

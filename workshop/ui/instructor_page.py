@@ -1,7 +1,8 @@
 """Instructor mode for a live tutorial: a locked page, and four tabs behind it.
 
 With the right code the page opens the agenda with a running clock, the presenter notes,
-a projector view of each stage's demo and a live room view.
+a projector view of each stage's demo and a live room view; above the tabs, links to the
+pages for the room's screen (the join panel, each stage's projector view).
 
 The gate is ``workshop.instructor_gate`` (pure; the code is read by ``workshop.settings``);
 the tabs are ``instructor_agenda`` (agenda, notes, projector) and ``instructor_room``.
@@ -32,12 +33,13 @@ from workshop.instructor_gate import (
     try_code_shared,
     weak_code_problem,
 )
-from workshop.ui import instructor_agenda, instructor_room, lesson_view, session
+from workshop.ui import instructor_agenda, instructor_room, lesson_view, pages, session
 
 UNLOCKED_KEY = "instructor-unlocked"
 THROTTLE_KEY = "instructor-throttle"
 TAB_KEY = "instructor-tab"
 TABS = ("Agenda", "Presenter notes", "Projector", "Room")
+SCREEN_LINKS_KEY = "instructor-screen-links"
 
 
 # --- the gate ------------------------------------------------------------------------------
@@ -131,11 +133,31 @@ def render_offline_problems(problems, folder: Path) -> None:
 
 # --- the page -----------------------------------------------------------------------------
 
+def render_screen_links(course) -> None:
+    """Links to the pages for the room's screen: the join panel, each stage's projector view.
+
+    ``/join`` and ``/projector?stage=<id>`` have no sidebar and nothing of the room on them.
+    They open in this browser session, so it stays unlocked there.
+    """
+    from workshop.ui import projector  # imported here: it imports this module
+
+    join, projector_page = pages.join_page(), pages.projector_page()
+    if join is None or projector_page is None:
+        return
+    with st.container(key=SCREEN_LINKS_KEY, horizontal=True, vertical_alignment="center"):
+        st.markdown("**For the room's screen:**", width="content")
+        st.page_link(join, label="Join panel")
+        for stage in projector.projectable_stages(course):
+            st.page_link(projector_page, label=f"Projector: {pages.stage_title(stage)}",
+                         query_params={projector.STAGE_PARAM: stage.id})
+
+
 def render_unlocked(course) -> None:
-    """The four instructor tabs; only the open tab runs (the room view polls the store)."""
+    """The links for the room's screen, then the four tabs (only the open tab runs)."""
     title_col, lock_col = st.columns([5, 1])
     title_col.title("Instructor")
     lock_col.button("Lock", key="instructor-lock", on_click=_lock)
+    render_screen_links(course)
     tabs = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
     drawers = (instructor_agenda.render_agenda, instructor_agenda.render_notes,
                instructor_agenda.render_projector, instructor_room.render_room)

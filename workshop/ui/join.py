@@ -30,6 +30,8 @@ QR_SCALE = 10
 
 JOIN_CSS = """
 <style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
 [data-testid="stHeader"] { display: none; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem !important; max-width: none !important; }
 .st-key-join-address p { font-size: clamp(2rem, 5vw, 4.5rem); font-weight: 700;

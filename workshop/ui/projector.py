@@ -20,8 +20,16 @@ from workshop.ui import instructor_page, lesson_view, pages, stage_page
 STAGE_PARAM = "stage"
 ZOOM = 1.4
 
+# Reached by a link inside the app (the instructor page's), Streamlit keeps the sidebar's
+# pane open though the router draws nothing in it: it is hidden here too.
+HIDE_SIDEBAR = """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
+"""
+
 PROJECTOR_CSS = f"""
 <style>
+{HIDE_SIDEBAR}
 [data-testid="stHeader"] {{ display: none; }}
 [data-testid="stMainBlockContainer"] {{
   padding-top: 0.75rem !important; padding-left: 1.5rem !important;
