@@ -3,8 +3,13 @@
 axe-core 4.14.1 comes from npm (``.ci/run`` installs it into ``.venv/node/``; nothing is
 downloaded while the tests run). Each page is checked as a person sees it after opening
 every expander in the main area (code listings live there): the learner pages (welcome,
-every stage, wrap-up), every instructor tab, the projector view of every stage and the
-join panel; and one stage page again at phone width (390 px).
+every stage, wrap-up), a stage page again once its checks show feedback, a hint and an
+explanation, every instructor tab (the Room tab with a learner's answers in it), the
+projector view of every stage and the join panel; and one stage page again at phone width
+(390 px).
+
+Every chart on those pages must also be announced with its summary (its Vega-Lite
+``description``), not as a bare "visualization".
 
 A violation fails the test, listed as rule id, node target and axe's summary. The only
 exceptions are :data:`KNOWN_VIOLATIONS`: each names a page, a rule and a CSS target, for
@@ -24,12 +29,17 @@ from playwright.sync_api import Page, expect
 from .helpers import (
     CONTENT_STAGES,
     LOAD_TIMEOUT,
+    STEP_TIMEOUT,
+    answer_single_choice,
+    check_box,
     go_to_stage,
     main,
     open_app,
     settle,
     sidebar,
+    single_choice_checks,
     wait_for_charts,
+    wrong_key,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +86,24 @@ def run_axe(page: Page, axe_source: str) -> list[dict]:
                          options)
 
 
+def unlabelled_charts(page_name: str, page: Page) -> list[str]:
+    """One line per chart that a screen reader would not announce with its summary.
+
+    Vega puts a chart's ``description`` on the chart's element as ``aria-label`` (role
+    ``graphics-document``); without one the chart is only "visualization". Every chart's
+    summary names a figure, so a label without a digit is a finding too.
+    """
+    labels = main(page).locator('[data-testid="stVegaLiteChart"]').evaluate_all(
+        """charts => charts.map(chart => {
+            const drawn = chart.closest('[role="graphics-document"]')
+                || chart.querySelector('[role="graphics-document"]');
+            return drawn ? (drawn.getAttribute('aria-label') || '') : null;
+        })""")
+    return [f"{page_name}: chart {number} is announced as {label!r}, not its summary"
+            for number, label in enumerate(labels, 1)
+            if label is None or not any(character.isdigit() for character in label)]
+
+
 def _known(page_name: str, rule: str, target: str) -> bool:
     return any(page_name == known_page and rule == known_rule and css in target
                for known_page, known_rule, css in KNOWN_VIOLATIONS)
@@ -107,6 +135,7 @@ class Audit:
             open_expanders(self.page)
         self.pages.append(page_name)
         self.lines.extend(findings(page_name, run_axe(self.page, self.axe_source)))
+        self.lines.extend(unlabelled_charts(page_name, self.page))
 
     def assert_clean(self) -> None:
         assert self.pages, "no page was checked"
@@ -141,9 +170,54 @@ def test_every_learner_page_passes_axe(server, context, axe_source):
     audit.assert_clean()
 
 
-def test_every_instructor_tab_passes_axe(server, context, axe_source):
-    """The locked instructor page and each of its four tabs once unlocked."""
+def _answer_checks(page: Page, stage) -> None:
+    """On the stage's page: one check answered wrong (feedback), one given a hint, one
+    revealed (the answer and its explanation); the last press leaves the focus mover."""
+    first, *rest = single_choice_checks(stage)
+    box = answer_single_choice(page, stage, first, wrong_key(first))
+    expect(box.get_by_text(re.compile(r"^Not quite\.")).first).to_be_visible(timeout=STEP_TIMEOUT)
+    settle(page)
+    other = rest[0] if rest else first
+    box = check_box(page, stage, other.id)
+    box.get_by_role("button", name=re.compile(r"^Hint \(0")).click()
+    expect(box.get_by_text(re.compile(r"^Hint 1: "))).to_be_visible(timeout=STEP_TIMEOUT)
+    settle(page)
+    box.get_by_role("button", name="Reveal", exact=True).click()
+    expect(box.get_by_text(re.compile(r"^Answer revealed"))).to_be_visible(timeout=STEP_TIMEOUT)
+    settle(page)
+
+
+def test_a_stage_page_with_feedback_hints_and_explanations_passes_axe(server, context,
+                                                                      axe_source):
+    """What a check shows after presses (feedback, a hint, the revealed answer and its
+    explanation, the focus moved to the result) is AA too."""
     page = context.new_page()
+    audit = Audit(page, axe_source)
+    open_app(page, server["url"])
+    stage = next(stage for stage in CONTENT_STAGES if len(single_choice_checks(stage)) >= 2)
+    go_to_stage(page, stage)
+    _answer_checks(page, stage)
+    audit.check(f"/{stage.id} after answers")
+    audit.assert_clean()
+
+
+def _a_learner_answers(make_context, url: str) -> None:
+    """Another browser answers a check, so the room has figures, tables and both charts."""
+    page = make_context().new_page()
+    open_app(page, url)
+    stage = CONTENT_STAGES[0]
+    go_to_stage(page, stage)
+    check = single_choice_checks(stage)[0]
+    box = answer_single_choice(page, stage, check, check.answer)
+    expect(box.get_by_text(re.compile(r"^✓ Passed"))).to_be_visible(timeout=STEP_TIMEOUT)
+    page.close()
+
+
+def test_every_instructor_tab_passes_axe(server, make_context, axe_source):
+    """The locked instructor page and each of its four tabs once unlocked (the Room tab
+    with a learner's answer in it: its charts and tables drawn)."""
+    _a_learner_answers(make_context, server["url"])
+    page = make_context().new_page()
     audit = Audit(page, axe_source)
     open_app(page, server["url"])
     sidebar(page).get_by_role("link", name="Instructor", exact=True).click()
@@ -156,6 +230,9 @@ def test_every_instructor_tab_passes_axe(server, context, axe_source):
         expect(main(page).get_by_role("tab", name=tab, exact=True)).to_have_attribute(
             "aria-selected", "true", timeout=LOAD_TIMEOUT)
         settle(page)
+        if tab == "Room":
+            expect(main(page).locator('[data-testid="stVegaLiteChart"]')).to_have_count(
+                2, timeout=LOAD_TIMEOUT)
         audit.check(f"/instructor, {tab} tab")
     audit.assert_clean()
 
