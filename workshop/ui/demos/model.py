@@ -10,7 +10,8 @@ and adds them to the pool so later learners see them too.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import functools
+from dataclasses import asdict, fields
 
 import altair as alt
 import pandas as pd
@@ -122,9 +123,18 @@ def _add_seeded_run() -> None:
     runs.append(_row(point, len(runs) + 1, BY_YOU, pd.Timestamp.now().strftime("%H:%M:%S")))
 
 
-def _runs(key: str) -> pd.DataFrame:
-    columns = [*s3.runs_frame([]).columns, "made_by", "made_at"]
-    return pd.DataFrame(st.session_state[key], columns=columns)
+RUN_COLUMNS = (*(field.name for field in fields(s3.RunPoint)), "made_by", "made_at")
+
+
+def _rows(key: str) -> tuple:
+    """The session's runs under ``key`` as plain hashable values (a per-process cache key)."""
+    return tuple(tuple(row[column] for column in RUN_COLUMNS) for row in st.session_state[key])
+
+
+@functools.lru_cache(maxsize=256)
+def _frame(rows: tuple) -> pd.DataFrame:
+    # Shared by every learner shown the same runs: only read, never changed.
+    return pd.DataFrame(list(rows), columns=list(RUN_COLUMNS))
 
 
 def _auc_domain(*frames: pd.DataFrame) -> list[float]:
@@ -171,15 +181,24 @@ def _runs_text(runs: pd.DataFrame) -> str:
     )
 
 
-# The chart spec depends only on the runs shown: every new learner sees the same server runs,
-# so their charts are converted and validated once, not once per learner.
-@st.cache_data(show_spinner=False, max_entries=256)
-def _runs_spec(runs: pd.DataFrame, domain: tuple[float, float], colour: str) -> dict:
-    return vega_spec(_runs_chart(runs, list(domain), colour))
+# What a column draws depends only on the runs shown (and the other column's, for the shared
+# axis): every new learner sees the same server runs, so the chart is converted and validated,
+# and its captions written, once per process, not once per learner and run. Keyed by the runs
+# as plain tuples (hashing them costs microseconds; hashing DataFrames for st.cache_data cost
+# milliseconds); the spec is shared, and st.vega_lite_chart only reads it.
+@functools.lru_cache(maxsize=256)
+def _column_view(rows: tuple, other: tuple, colour: str, seeded: bool) -> tuple[dict, str, str]:
+    """The chart spec, the hash summary and who made the runs, for one column's runs."""
+    runs = _frame(rows)
+    spec = vega_spec(_runs_chart(runs, _auc_domain(runs, _frame(other)), colour))
+    return spec, _hash_summary(runs), who_made_them(runs, seeded=seeded)
 
 
-def _draw_runs(runs: pd.DataFrame, domain: list[float], colour: str) -> None:
-    st.vega_lite_chart(spec=_runs_spec(runs, tuple(domain), colour), width="stretch")
+def _draw_column(rows: tuple, other: tuple, colour: str, seeded: bool = False) -> None:
+    spec, summary, makers = _column_view(rows, other, colour, seeded)
+    st.vega_lite_chart(spec=spec, width="stretch")
+    st.caption(summary)
+    st.markdown(makers)
 
 
 def _hash_summary(runs: pd.DataFrame) -> str:
@@ -230,7 +249,7 @@ def who_made_them(runs: pd.DataFrame, seeded: bool = False) -> str:
     return "  \n".join(lines)
 
 
-def _unseeded_column(seeded: pd.DataFrame) -> None:
+def _unseeded_column(seeded: tuple) -> None:
     chart_slot = st.container()
     again, more = st.columns(2)
     if again.button("Run again", key="model-run-again",
@@ -241,31 +260,25 @@ def _unseeded_column(seeded: pd.DataFrame) -> None:
         with st.spinner(f"Training {MORE_RUNS} unseeded models…"), \
                 friendly_errors("The unseeded runs"):
             _add_unseeded_runs(MORE_RUNS)
-    runs = _runs(UNSEEDED_KEY)
     with chart_slot:
-        _draw_runs(runs, _auc_domain(runs, seeded), RED)
-        last = runs.iloc[-1]
-        st.caption(_hash_summary(runs))
-        st.markdown(who_made_them(runs))
+        _draw_column(_rows(UNSEEDED_KEY), seeded, RED)
+        last = st.session_state[UNSEEDED_KEY][-1]
         st.markdown(
-            f"Last run ({last.made_by}): ROC AUC **{last.roc_auc:.4f}**, "
-            f"model {short_hash(last.model_sha256)} ({last.seconds:.2f} s)"
+            f"Last run ({last['made_by']}): ROC AUC **{last['roc_auc']:.4f}**, "
+            f"model {short_hash(last['model_sha256'])} ({last['seconds']:.2f} s)"
         )
 
 
-def _seeded_column(unseeded: pd.DataFrame) -> None:
+def _seeded_column(unseeded: tuple) -> None:
     chart_slot = st.container()
     if st.button("Run the seeded version again", key="model-run-again-seeded"):
         with friendly_errors("The seeded run"):
             _add_seeded_run()
-    runs = _runs(SEEDED_KEY)
     with chart_slot:
-        _draw_runs(runs, _auc_domain(unseeded, runs), GREEN)
-        st.caption(_hash_summary(runs))
-        st.markdown(who_made_them(runs, seeded=True))
-        hashes = sorted(set(runs["model_sha256"]))
-        verdict = " = ".join(short_hash(h) for h in runs["model_sha256"].iloc[-2:])
-        st.markdown(f"Model {verdict} {'✓' if len(hashes) == 1 else '✗'}")
+        _draw_column(_rows(SEEDED_KEY), unseeded, GREEN, seeded=True)
+        hashes = [row["model_sha256"] for row in st.session_state[SEEDED_KEY]]
+        verdict = " = ".join(short_hash(h) for h in hashes[-2:])
+        st.markdown(f"Model {verdict} {'✓' if len(set(hashes)) == 1 else '✗'}")
     with friendly_errors("The version check"):
         mismatches = _environment_mismatches()
         if mismatches:
@@ -398,12 +411,12 @@ def render() -> None:
             f"One seed ({pipelines.DEFAULT_SEED}) for every random component, explicit parameters, "
             "sorted columns, versions checked.",
         )
-        seeded = _runs(SEEDED_KEY)
+        seeded = _rows(SEEDED_KEY)
         with left:
             _unseeded_column(seeded)
             show_source(pipelines.train_irreproducible)
         with right:
-            _seeded_column(_runs(UNSEEDED_KEY))
+            _seeded_column(_rows(UNSEEDED_KEY))
             show_source(pipelines.train_reproducible)
 
         _seed_shopping_section()
