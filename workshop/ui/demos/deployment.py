@@ -12,6 +12,7 @@ from case_study import monitoring, paths, pipelines
 from case_study import stage5_deployment as s5
 from workshop.ui.demos import deployment_charts as charts
 from workshop.ui.widgets import (
+    REPRODUCIBLE_TITLE,
     friendly_errors,
     predict_first,
     short_hash,
@@ -159,6 +160,7 @@ def _irreproducible(left, study: s5.DeploymentStudy) -> None:
 
 
 def _reproducible(right, study: s5.DeploymentStudy) -> None:
+    """The same question as on the left, answered against the recorded baseline."""
     baseline = study.baseline
     charts = _study_charts(*_study_key(study))
     with right:
@@ -168,15 +170,7 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
             f"and {baseline.n_holdout} held-out rows, tied to model "
             f"{short_hash(baseline.model_sha256)}."
         )
-        st.markdown(
-            "**Input drift: PSI per feature**, with the warn and alert levels fixed in the design "
-            "card."
-        )
-        st.vega_lite_chart(spec=charts["psi"], width="stretch")
-        st.markdown(
-            "**Prediction drift** (PSI of P(bad)) **and approval rate** against the baseline."
-        )
-        st.vega_lite_chart(spec=charts["prediction"], width="stretch")
+        st.markdown("**Approval rate** against the baseline's (dashed).")
         st.vega_lite_chart(spec=charts["approval_vs_baseline"], width="stretch")
         lowest = min(study.records, key=lambda r: r.approval_rate)
         st.markdown(
@@ -185,13 +179,37 @@ def _reproducible(right, study: s5.DeploymentStudy) -> None:
             f"and the "
             "model declines more of them."
         )
+        st.markdown("**Prediction drift**: PSI of P(bad) against the baseline.")
+        st.vega_lite_chart(spec=charts["prediction"], width="stretch")
+
+
+def _baseline_only(study: s5.DeploymentStudy) -> None:
+    """What only the reproducible side has, across the page's width.
+
+    Drift per input, labelled performance, the alerts and the log: the irreproducible side
+    has nothing to put beside them, so they do not sit in its column's neighbour.
+    """
+    baseline = study.baseline
+    charts = _study_charts(*_study_key(study))
+    with st.container(border=True):
+        st.subheader(f"{REPRODUCIBLE_TITLE}: what only the baseline shows")
+        st.caption(
+            "The irreproducible side has none of this: nothing recorded at training to compare "
+            "with, no outcomes joined back, no log."
+        )
+        st.markdown(
+            "**Input drift: PSI per feature**, with the warn and alert levels fixed in the design "
+            "card."
+        )
+        st.vega_lite_chart(spec=charts["psi"], width="stretch")
         st.markdown(
             f"**Labelled performance**, arriving {s5.LABEL_DELAY_MONTHS} months after the "
             "decisions (dashed: the baseline's held-out value). These charts score every "
             "applicant, as a lab with the whole stream labelled would report it."
         )
-        st.vega_lite_chart(spec=charts["roc_auc"], width="stretch")
-        st.vega_lite_chart(spec=charts["expected_cost"], width="stretch")
+        auc_column, cost_column = st.columns(2, gap="medium")
+        auc_column.vega_lite_chart(spec=charts["roc_auc"], width="stretch")
+        cost_column.vega_lite_chart(spec=charts["expected_cost"], width="stretch")
         delay = s5.LABEL_DELAY_MONTHS
         st.caption(
             "The latest month's outcomes are not in yet."
@@ -290,7 +308,8 @@ def _false_alarm_section() -> None:
 def render() -> None:
     """Draw the deployment stage.
 
-    A year without a baseline next to a year with one, then the false-alarm study.
+    A year without a baseline next to a year with one (the approval rate on both sides, then
+    what only the baseline shows across the page), then the false-alarm study.
     """
     study = None
     with friendly_errors("The production year"):
@@ -308,6 +327,9 @@ def render() -> None:
             "thresholds "
             "fixed in advance; every comparison appended to a monitoring log.",
         )
+        # One row the two sides share (the approval rate, and why it fell), then what only
+        # the baseline gives, across the page: no column stands empty beside the other.
         _irreproducible(left, study)
         _reproducible(right, study)
+        _baseline_only(study)
     _false_alarm_section()

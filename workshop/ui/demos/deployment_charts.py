@@ -84,7 +84,8 @@ def psi_chart(study: s5.DeploymentStudy) -> alt.Chart:
     flagged = set(worst[worst > s5.PSI_WARN].index)
     table["series"] = [f if f in flagged else "other features" for f in table["feature"]]
     domain = sorted(flagged) + ["other features"]
-    legend = alt.Legend(orient="bottom", columns=3, labelLimit=160)
+    # Two columns of names fit under a chart of a column's width (three ran past its edge).
+    legend = alt.Legend(orient="bottom", columns=2, labelLimit=160)
     lines = (
         alt.Chart(inline_data(table))
         .mark_line(point=True, opacity=0.85)

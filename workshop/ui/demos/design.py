@@ -7,6 +7,7 @@ Every chart's spec is cached by its real inputs (``widgets.vega_spec``).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import asdict, fields
 
 import altair as alt
@@ -42,6 +43,8 @@ CHECK_PLAN_KEY = "design-check-team-plan"
 PLAN_CHECKED_KEY = "design-team-plan-checked"
 # The check "design-vague-plan" names this button in its prompt.
 CHECK_PLAN_LABEL = "Run check_plan on the team's plan"
+# An axis title longer than this many characters goes on two lines (half-page charts).
+TITLE_CHARS = 28
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -126,7 +129,9 @@ def _variant_dots(
         alt.Chart(inline_data(shown))
         .mark_point(size=110, opacity=0.9, filled=True)
         .encode(
-            x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=domain)),
+            # A long title on two lines: one line wider than a column's chart is cut off.
+            x=alt.X(f"{value}:Q", title=textwrap.wrap(title, TITLE_CHARS),
+                    scale=alt.Scale(domain=domain)),
             y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
             color=alt.Color(
                 "chosen:N", legend=None, scale=alt.Scale(domain=[False, True], range=[GREY, colour])
@@ -135,7 +140,7 @@ def _variant_dots(
             shape=_chosen_shape("chosen"),
             tooltip=[alt.Tooltip("variant:N"), alt.Tooltip(f"{value}:Q", format=".3f")],
         )
-        .properties(height=420, description=text)
+        .properties(height=450, description=text)
     )
     if baseline is None:
         return dots

@@ -127,7 +127,8 @@ def _forking_paths_chart(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(inline_data(shown))
         .mark_bar()
         .encode(
-            y=alt.Y("filters:N", title=None, sort=None),
+            # Streamlit's chart theme cuts axis labels at 100 px ("all but pretraine…").
+            y=alt.Y("filters:N", title=None, sort=None, axis=alt.Axis(labelLimit=240)),
             x=alt.X("median_stars:Q", title="median stars"),
             color=alt.Color(
                 "reproduces_claim:N",
