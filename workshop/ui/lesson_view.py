@@ -121,11 +121,13 @@ def render_questions(lesson) -> None:
     """The lesson's questions and objectives, folded away (Carpentries style)."""
     if not (lesson.questions or lesson.objectives):
         return
+    parts = []
+    if lesson.questions:
+        parts.append("**Questions**\n\n" + "\n".join(f"- {q}" for q in lesson.questions))
+    if lesson.objectives:
+        parts.append("**Objectives**\n\n" + "\n".join(f"- {o}" for o in lesson.objectives))
     with st.expander("Questions and objectives"):
-        if lesson.questions:
-            st.markdown("**Questions**\n\n" + "\n".join(f"- {q}" for q in lesson.questions))
-        if lesson.objectives:
-            st.markdown("**Objectives**\n\n" + "\n".join(f"- {o}" for o in lesson.objectives))
+        st.markdown("\n\n".join(parts))  # one element: every page run draws it
 
 
 def render_story(lesson) -> None:
@@ -133,42 +135,56 @@ def render_story(lesson) -> None:
     wrong, fix = _section(lesson, "What goes wrong"), _section(lesson, "The fix")
     if wrong or fix:
         left, right = st.columns(2, gap="medium")
-        with left:
-            st.markdown("#### What goes wrong")
-            st.markdown(wrong)
-        with right:
-            st.markdown("#### The fix")
-            st.markdown(fix)
+        left.markdown(_headed("What goes wrong", wrong))
+        right.markdown(_headed("The fix", fix))
     for name, text in lesson.sections.items():
         if name in PLACED_SECTIONS or name in ("What goes wrong", "The fix") or not text.strip():
             continue
-        st.markdown(f"#### {name}")
-        st.markdown(text)
+        st.markdown(_headed(name, text))
+
+
+def _headed(heading: str, text: str) -> str:
+    """A section as one Markdown element: its ``####`` heading, then its text.
+
+    One element rather than two: a page run pays for each element it draws, and the
+    learner sees the same heading and text.
+    """
+    return f"#### {heading}\n\n{text}" if text else f"#### {heading}"
 
 
 def render_checklist_tools_metrics(lesson) -> None:
     """The talk's three companions of every stage: a checklist, tools and metrics, in tabs."""
     checklist_tab, tools_tab, metrics_tab = st.tabs(["Checklist", "Tools", "Metrics"])
+    # Each tab's entries as one Markdown list (one element, not one per entry).
     with checklist_tab:
         if not lesson.checklist:
             st.caption("This stage has no checklist.")
-        for entry in lesson.checklist:
-            tools = ", ".join(entry.tools)
-            extra = f"  \n  *Tools:* {tools}" if tools else ""
-            st.markdown(f"- **{entry.item}**  \n  {entry.why}{extra}")
+        else:
+            st.markdown("\n".join(_checklist_item(entry) for entry in lesson.checklist))
     with tools_tab:
         if not lesson.tools:
             st.caption("This stage names no tools.")
-        for tool in lesson.tools:
-            url = getattr(tool, "url", "") or ""
-            name = f"[{tool.name}]({url})" if url else f"**{tool.name}**"
-            shown = " — *shown in this app*" if tool.shown_here else ""
-            st.markdown(f"- {name}{shown}: {tool.use}")
+        else:
+            st.markdown("\n".join(_tool_item(tool) for tool in lesson.tools))
     with metrics_tab:
         if not lesson.metrics:
             st.caption("This stage names no metrics.")
-        for metric in lesson.metrics:
-            st.markdown(f"- **{metric.name}**: {metric.description}")
+        else:
+            st.markdown("\n".join(f"- **{metric.name}**: {metric.description}"
+                                   for metric in lesson.metrics))
+
+
+def _checklist_item(entry) -> str:
+    tools = ", ".join(entry.tools)
+    extra = f"  \n  *Tools:* {tools}" if tools else ""
+    return f"- **{entry.item}**  \n  {entry.why}{extra}"
+
+
+def _tool_item(tool) -> str:
+    url = getattr(tool, "url", "") or ""
+    name = f"[{tool.name}]({url})" if url else f"**{tool.name}**"
+    shown = " — *shown in this app*" if tool.shown_here else ""
+    return f"- {name}{shown}: {tool.use}"
 
 
 def render_keypoints(lesson) -> None:
@@ -183,9 +199,7 @@ def render_further_reading(lesson) -> None:
     sources = list(getattr(lesson, "sources", []) or [])
     if not (text or sources):
         return
-    st.markdown(f"#### {FURTHER_READING}")
-    if text:
-        st.markdown(text)
+    st.markdown(_headed(FURTHER_READING, text))
     if sources:
         st.caption("Sources cited on this page")
         st.markdown("\n".join(f"- [{source.id}] {source.citation}" for source in sources))
