@@ -278,3 +278,14 @@ def test_an_illegitimate_feature_is_the_leak_of_one_tagging_check(course):
     """Each tag of the leak list is the right answer somewhere, the illegitimate feature too."""
     tagging = [check for check in course.stage("data").checks if check.id.startswith("data-tag-")]
     assert {check.answer for check in tagging} == {option.key for option in tagging[0].options}
+
+
+def test_the_threshold_check_does_not_accept_the_convention_it_moves_learners_past(course):
+    """deployment-threshold asks for the PSI with 5% false alarms at batches of 100: the
+    "significant" convention of 0.25 is the habit the check exists to question, so it fails
+    against the computed value, as does the "moderate" 0.10."""
+    check = course.check("deployment-threshold")
+    actual = checks.compute_actual(check)
+    for convention in (0.25, 0.10):
+        assert grade(check, convention, actual=actual).outcome is Outcome.FAILED, convention
+    assert grade(check, actual, actual=actual).passed
