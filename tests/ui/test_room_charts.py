@@ -59,6 +59,10 @@ def test_pass_rate_chart_lists_the_checks_tried_lowest_first_with_counts():
 def test_descriptions_of_empty_frames_still_say_so():
     empty = _completion().iloc[0:0]
     assert "no stage" in room_charts.completion_text(empty)
+    nobody = _completion().assign(complete=0, learners=0, share=0.0)
+    assert room_charts.completion_text(nobody) == (
+        "Share of learners who finished each stage: no learners counted yet, "
+        "0 of 0 on each of the 2 stages.")
     assert "no learner has tried" in room_charts.pass_rate_text(_checks().iloc[0:0])
 
 

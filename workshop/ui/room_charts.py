@@ -36,6 +36,9 @@ def completion_text(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "Share of learners who finished each stage: no stage has checks."
     learners = int(frame["learners"].max())
+    if learners == 0:
+        return (f"Share of learners who finished each stage: no learners counted yet, "
+                f"0 of 0 on each of the {len(frame)} stages.")
     parts = [f"{row.stage} {_percent(row.share)} ({int(row.complete)} of {int(row.learners)})"
              for row in frame.itertuples()]
     return (f"Share of the {learners} learners counted who finished each stage: "
