@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from workshop.check_model import KINDS
 from workshop.ui.check_focus import result_key
 
 from .helpers import COURSE, STEP_TIMEOUT, check_box, go_to_stage, open_app, settle
@@ -73,6 +74,11 @@ def _answer(page: Page, box: Locator, kind: str, check) -> None:
             expect(field).to_have_value(option.text, timeout=STEP_TIMEOUT)
             settle(page)
     settle(page)
+
+
+def test_every_kind_of_check_is_driven_here():
+    """A new kind of check needs its keys here too."""
+    assert set(CHECKS) == set(KINDS)
 
 
 def _focus_in_result(page: Page, check_id: str) -> bool:
