@@ -4,7 +4,8 @@ runs past the edge of its chart, and none is cut short with "…".
 The test opens each stage page with every figure unlocked (its checks committed in the
 store, then each button a check's prompt names pressed), and the wrap-up, and measures the
 text of each drawn chart (Streamlit draws Vega-Lite as SVG): a text's box must lie inside
-the chart's SVG and its element, give or take the few pixels of a font's em box.
+the chart's SVG, give or take the few pixels of a font's em box. The projector's view of
+each stage (the demo at 140 %) is measured too.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ MEASURE = """
   .map((chart, index) => {
     const svg = chart.querySelector('svg.marks');
     if (!svg) return {index, name: 'a chart not drawn as SVG', bad: []};
-    const s = svg.getBoundingClientRect(), c = chart.getBoundingClientRect();
-    const left = Math.max(s.left, c.left) - slack, right = Math.min(s.right, c.right) + slack;
+    // The SVG is the chart's whole drawing: what lies outside it is not drawn.
+    const s = svg.getBoundingClientRect();
+    const left = s.left - slack, right = s.right + slack;
     const bad = [...svg.querySelectorAll('text')]
       // A label hidden because it would overlap another (Vega's labelOverlap) is not read.
       .filter(t => t.textContent && t.getBoundingClientRect().width > 0
@@ -118,3 +120,20 @@ def test_no_chart_text_is_cut_off_on_any_page(server, context):
     assert charts >= 15, f"only {charts} charts were drawn: were the figures unlocked?"
     cut = {where: texts for where, texts in found.items() if texts}
     assert cut == {}, f"chart text cut off: {cut}"
+
+
+def test_no_chart_text_is_cut_off_on_the_projector(server, browser):
+    """The room's screen (1280 × 720, the demo at 140 %): every chart's text whole too."""
+    from .test_projector import PROJECTOR_VIEWPORT, _open_projector
+
+    context = browser.new_context(viewport=PROJECTOR_VIEWPORT)
+    try:
+        page = context.new_page()
+        found = {}
+        for stage in CONTENT_STAGES:
+            _open_projector(page, server, stage)
+            found[f"Stage {stage.number}"] = _cut_off_text(page)
+        cut = {where: texts for where, texts in found.items() if texts}
+        assert cut == {}, f"chart text cut off on the projector: {cut}"
+    finally:
+        context.close()
