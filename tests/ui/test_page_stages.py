@@ -80,8 +80,12 @@ def test_stage_page_shows_principle_demo_lesson_tabs_and_checks(app, stage):
                 assert PRESS.search(check.prompt), (
                     f"{check.id} should name the demo button to press"
                 )
+        predicted = {label for check in stage.checks if "Predict before" in check.prompt
+                     for label in PRESS.findall(check.prompt)}
         for label in _named_buttons(stage):
             locked = [button for button in at.button if button.label.startswith(f"🔒 {label} — ")]
+            # A button whose figure a check asks to predict waits for that prediction.
+            assert locked or label not in predicted, f"{label!r} does not wait for its prediction"
             if locked:  # it waits for the checks that name it: answer them (Reveal) first
                 assert locked[0].disabled
                 for check in stage.checks:
