@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from workshop import settings
 from workshop.content import ContentError
@@ -40,7 +41,25 @@ def served_course() -> ServedCourse:
     lessons, the last course that loaded keeps being served, the problems come back beside
     it, and the full list goes to the server log once per change.
     """
-    return load_course_or_last_good(lessons_dir())
+    return _served_this_run(lessons_dir())
+
+
+# A page run asks for the course two or three times (the router, the page, the instructor
+# page): the files are checked on the first ask of each run, and the answer kept on the run's
+# context until the run ends (Streamlit gives each run, full or fragment, a new ``cursors``).
+_RUN_MEMO = "workshop_served_course"
+
+
+def _served_this_run(folder: Path) -> ServedCourse:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    run = getattr(ctx, "cursors", None)
+    memo = getattr(ctx, _RUN_MEMO, None)
+    if run is not None and memo is not None and memo[0] is run and memo[1] == folder:
+        return memo[2]
+    served = load_course_or_last_good(folder)
+    if run is not None:
+        setattr(ctx, _RUN_MEMO, (run, folder, served))
+    return served
 
 
 def current_course():
@@ -60,7 +79,7 @@ def current_course():
         drawing :func:`show_course_offline` (never a traceback).
     """
     folder = lessons_dir()
-    served = load_course_or_last_good(folder)
+    served = _served_this_run(folder)
     if served.course is not None:
         return served.course
     show_course_offline(served.problems, folder)

@@ -4,7 +4,7 @@ The code is kept in the page address (``?code=…``), so a refresh resumes, and 
 guarded session-state key.
 
 One ProgressStore per data folder is shared by every session of the server
-(``st.cache_resource`` keyed by the folder), so a room of learners uses one SQLite file.
+(a process-wide dictionary keyed by the folder), so a room of learners uses one SQLite file.
 When it cannot be opened at all (a read-only data folder, a newer schema), a throwaway
 store (``ProgressStore.not_saving``) keeps lessons and demos working, and every page says
 that progress is not being saved.
@@ -20,6 +20,7 @@ instructor page shows the details (:func:`render_store_details`).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, replace
 
 import streamlit as st
@@ -49,8 +50,24 @@ class LearnerState:
     notice: str = ""
 
 
-@st.cache_resource(show_spinner=False)
+# One store per data folder, for the life of the process. A plain dictionary rather than
+# st.cache_resource: a page run asks for the store four or five times, and a dictionary
+# lookup costs nothing next to a Streamlit cache lookup (hashing, a lock, ~50 µs a call).
+_STORES: dict[str, ProgressStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
 def _store_for(data_dir: str) -> ProgressStore:
+    store = _STORES.get(data_dir)
+    if store is not None:
+        return store
+    with _STORES_LOCK:
+        if data_dir not in _STORES:
+            _STORES[data_dir] = _open_store(data_dir)
+        return _STORES[data_dir]
+
+
+def _open_store(data_dir: str) -> ProgressStore:
     # The data folder is the cache key: tests (and a second server config) that point
     # WORKSHOP_DATA_DIR elsewhere get their own store, never another folder's learners.
     try:
@@ -105,7 +122,8 @@ def _look_up(store: ProgressStore, code: str) -> tuple[bool, str]:
 
 def clear_store_cache() -> None:
     """Forget every cached store, as a server restart would (used by tests)."""
-    _store_for.clear()
+    with _STORES_LOCK:
+        _STORES.clear()
 
 
 def _set_state(state: LearnerState) -> LearnerState:
