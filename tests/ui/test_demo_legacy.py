@@ -140,14 +140,22 @@ def test_model_card_charts_group_intervals_and_states_the_attribute_9_caveat(at)
     commit(at, "legacy-interval-under-25").button(key="legacy-show-card").click().run()
     (chart,) = at.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
-    assert spec["facet"]["row"]["field"] == "factor"  # age band, foreign worker, attribute 9
-    assert spec["facet"]["column"]["field"] == "metric"  # decline rate, expected cost
-    interval = spec["spec"]["layer"][0]["encoding"]
+    # Rows: age band, foreign worker, attribute 9; columns: decline rate, expected cost.
+    rows = [row["hconcat"] for row in spec["vconcat"]]
+    assert [len(row) for row in rows] == [2, 2, 2]
+    interval = rows[0][0]["layer"][0]["encoding"]
     assert (interval["x"]["field"], interval["x2"]["field"]) == ("low", "high")
-    # Streamlit ships the chart's data as Arrow beside the spec.
-    shown = pd.concat(
-        pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets
-    )
+    # Streamlit ships the chart's data as Arrow beside the spec, one dataset per cell.
+    cells = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+             for d in chart.proto.datasets}
+    shown = pd.concat(cells.values())
+    # Each cell holds its own row's factor and its own column's metric, and says which.
+    for factor, row in zip(("age band", "foreign worker", "attribute 9"), rows, strict=True):
+        for metric, cell in zip(("decline rate", "expected cost per applicant"), row,
+                                strict=True):
+            assert cell["title"]["text"] == f"{factor}: {metric}"
+            held = cells[(cell.get("data") or cell["layer"][0]["data"])["name"]]
+            assert (set(held["factor"]), set(held["metric"])) == ({factor}, {metric})
     assert set(shown["metric"]) == {"decline rate", "expected cost per applicant"}
     assert (shown["flag"] == "too small to trust").any()
     # Every plotted interval is the case study's own, group by group.
