@@ -70,17 +70,17 @@ def _chart(comparison: mc.ModelComparison) -> alt.LayerChart:
     x = alt.X("run:Q", title="runs so far (split seeds 0, 1, 2, …)", axis=alt.Axis(tickMinStep=1))
     band = base.mark_area(opacity=0.2, color=BLUE).encode(
         x=x, y=alt.Y("corrected_low:Q", title=f"ROC AUC, {comparison.first} minus the other"),
-        y2="corrected_high:Q",
+        y2=alt.Y2("corrected_high:Q"),
     )
-    line = base.mark_line(color=BLUE, strokeWidth=2).encode(x=x, y="running_mean:Q")
+    line = base.mark_line(color=BLUE, strokeWidth=2).encode(x=x, y=alt.Y("running_mean:Q"))
     dots = base.mark_point(filled=True, size=50, color=RED, shape="diamond").encode(
-        x=x, y="difference:Q",
+        x=x, y=alt.Y("difference:Q"),
         tooltip=[alt.Tooltip("run:Q"), alt.Tooltip("split_seed:Q"),
                  alt.Tooltip("difference:Q", format="+.4f"),
                  alt.Tooltip("running_mean:Q", title="mean so far", format="+.4f")],
     )
     zero = alt.Chart(inline_data(pd.DataFrame({"zero": [0.0]}))).mark_rule(
-        color=GREY, strokeDash=[4, 4]).encode(y="zero:Q")
+        color=GREY, strokeDash=[4, 4]).encode(y=alt.Y("zero:Q"))
     last = comparison.summaries[-1]
     return (band + line + dots + zero).properties(
         height=260,
