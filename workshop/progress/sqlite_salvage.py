@@ -227,15 +227,16 @@ def readable_rows(conn: sqlite3.Connection, table: str, columns: str) -> Iterato
     seen so far (a damaged page may return rowids out of order), so it always ends.
     """
     start = -_LARGEST_ROWID  # where the next read starts; it only ever moves forwards
-    seen: set[int] = set()
     while True:
         try:
             for row in conn.execute(f"SELECT rowid, {columns} FROM {table} "  # noqa: S608
                                     "WHERE rowid >= ? ORDER BY rowid", (start,)):
-                start = max(start, row[0] + 1)
-                if row[0] not in seen:
-                    seen.add(row[0])
-                    yield row[1:]
+                if row[0] < start:
+                    # Out of order: a misplaced or stale page (rows already read, or
+                    # garbage). An intact b-tree never goes backwards; skip it.
+                    continue
+                start = row[0] + 1
+                yield row[1:]
             return
         except sqlite3.DatabaseError:
             # The row at ``start`` (or the first one after it) could not be read.
