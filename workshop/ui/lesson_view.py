@@ -41,25 +41,33 @@ def served_course() -> ServedCourse:
     lessons, the last course that loaded keeps being served, the problems come back beside
     it, and the full list goes to the server log once per change.
     """
-    return _served_this_run(lessons_dir())
+    return served_this_run(lessons_dir())
 
 
-# A page run asks for the course two or three times (the router, the page, the instructor
-# page): the files are checked on the first ask of each run, and the answer kept on the run's
-# context until the run ends (Streamlit gives each run, full or fragment, a new ``cursors``).
+# A page run asks for the course two or three times (the router, the page, a demo's locked
+# button): the files are checked on the first ask of each run, and the answer kept on the
+# run's context until the run ends (Streamlit gives each run, full or fragment, a new
+# ``cursors``).
 _RUN_MEMO = "workshop_served_course"
 
 
-def _served_this_run(folder: Path) -> ServedCourse:
+def served_this_run(folder: Path) -> ServedCourse:
+    """``load_course_or_last_good(folder)``, checked once per script run.
+
+    Outside a script run (tests, the command line) every call checks the files.
+    """
     ctx = get_script_run_ctx(suppress_warning=True)
     run = getattr(ctx, "cursors", None)
     memo = getattr(ctx, _RUN_MEMO, None)
-    if run is not None and memo is not None and memo[0] is run and memo[1] == folder:
-        return memo[2]
-    served = load_course_or_last_good(folder)
-    if run is not None:
-        setattr(ctx, _RUN_MEMO, (run, folder, served))
-    return served
+    if run is None:
+        return load_course_or_last_good(folder)
+    if memo is None or memo[0] is not run:
+        memo = (run, {})
+        setattr(ctx, _RUN_MEMO, memo)
+    key = str(folder)
+    if key not in memo[1]:
+        memo[1][key] = load_course_or_last_good(folder)
+    return memo[1][key]
 
 
 def current_course():
@@ -79,7 +87,7 @@ def current_course():
         drawing :func:`show_course_offline` (never a traceback).
     """
     folder = lessons_dir()
-    served = _served_this_run(folder)
+    served = served_this_run(folder)
     if served.course is not None:
         return served.course
     show_course_offline(served.problems, folder)

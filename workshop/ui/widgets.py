@@ -106,9 +106,10 @@ def _committed(check_id: str) -> bool:
 
 def _check_place(check_id: str) -> tuple[str, str]:
     """How to name a check: ("check 2 “The first words of its prompt…”", the verb)."""
-    from workshop.content.loader import load_course_or_last_good
+    from workshop.content.loader import LESSONS_DIR
+    from workshop.ui.lesson_view import served_this_run
 
-    course = load_course_or_last_good().course
+    course = served_this_run(LESSONS_DIR).course
     for stage in getattr(course, "stages", ()):
         for number, check in enumerate(stage.checks, 1):
             if check.id == check_id:
