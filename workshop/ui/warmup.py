@@ -44,6 +44,22 @@ STAGE_MODULES = (
     "case_study.stage5_deployment",
 )
 
+# Then the stage pages' own modules: the page, its check widgets, every demo (found in
+# ``workshop.ui.demos``) and Altair (~0.4 s together), so that no learner's first visit of a
+# stage in a fresh process waits for them either.
+PAGE_MODULES = ("altair", "workshop.ui.stage_page", "workshop.ui.wrap_up")
+
+
+def page_modules() -> tuple[str, ...]:
+    """:data:`PAGE_MODULES` and every module of the ``workshop.ui.demos`` package."""
+    import pkgutil
+
+    from workshop.ui import demos
+
+    found = sorted(info.name for info in pkgutil.iter_modules(demos.__path__))
+    return PAGE_MODULES + tuple(f"{demos.__name__}.{name}" for name in found)
+
+
 # After the imports: the pools of real unseeded runs the irreproducible demos show a new
 # learner (about 0.25 s of CPU a run, once per server, instead of once per learner); last,
 # Stage 1's optimism gap over its split seeds (sixty runs of twenty variants, ~8 s of CPU
@@ -100,20 +116,23 @@ def freeze_after_first_run() -> None:
 
 
 def start(
-    modules: tuple[str, ...] = STAGE_MODULES, warmers: tuple[str, ...] = POOL_WARMERS
+    modules: tuple[str, ...] | None = None, warmers: tuple[str, ...] = POOL_WARMERS
 ) -> threading.Thread:
     """Start the warm-up in a daemon thread, the first time it is called in this process.
 
     Later calls return the same thread and start nothing.
 
     Args:
-        modules: dotted module names, imported in order.
+        modules: dotted module names, imported in order; by default :data:`STAGE_MODULES`
+            and then :func:`page_modules`.
         warmers: ``"module:function"`` names called after the imports (filling run pools).
 
     Returns:
         The warm-up thread (join it to wait for the imports, as the page benchmark does).
     """
     global _thread
+    if modules is None:
+        modules = STAGE_MODULES + page_modules()
     with _lock:
         if _thread is None:
             _thread = threading.Thread(target=_import_all, args=(tuple(modules), tuple(warmers)),
