@@ -262,3 +262,19 @@ def _arrow_datasets(spec: dict) -> None:
     for name, rows in datasets.items():
         if isinstance(rows, list) and not geometry(rows):  # geometry stays in the spec
             datasets[name] = dataframe_util.convert_anything_to_arrow_bytes(rows)
+
+
+def arrow_table(frame: pd.DataFrame):
+    """A table for ``st.dataframe``, converted to Arrow once: keep it in a per-process cache.
+
+    ``st.dataframe`` converts a pandas DataFrame to Arrow on every draw (milliseconds, in
+    Python, for a small table) and sends a ``pyarrow.Table`` as it is. The conversion here
+    is Streamlit's own (``dataframe_util.convert_pandas_df_to_arrow_table``), so the learner
+    sees the same table.
+
+    Returns:
+        A ``pyarrow.Table``.
+    """
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_pandas_df_to_arrow_table(frame)

@@ -5,6 +5,8 @@ Also how often a PSI threshold cries wolf for a given batch size.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from case_study import stage5_deployment as s5
 from workshop.ui.demos import deployment_charts as charts
 from workshop.ui.widgets import (
     REPRODUCIBLE_TITLE,
+    arrow_table,
     friendly_errors,
     predict_first,
     short_hash,
@@ -112,13 +115,24 @@ def _selective_labels_table(study: s5.DeploymentStudy) -> pd.DataFrame:
     )
 
 
+# The study's two tables depend only on its key: built and converted to Arrow once per
+# process, not on every page run (st.dataframe converts a DataFrame each time it draws one).
+@functools.lru_cache(maxsize=8)
+def _study_tables(batch_size: int, stream_seed: int, model_seed: int) -> tuple:
+    """(the selective-labels table, the alerts table or None when there were none)."""
+    study = _study(batch_size, stream_seed, model_seed)
+    alerts = s5.alerts_frame(study.records)
+    return (arrow_table(_selective_labels_table(study)),
+            None if alerts.empty else arrow_table(alerts))
+
+
 def _selective_labels(study: s5.DeploymentStudy) -> None:
     st.markdown(
         "**Selective labels.** A bank learns the outcome only of the credits it granted: a "
         "declined applicant never repays or defaults. Computed on the approved applicants "
         "alone, the labelled figures are the ones the bank can actually monitor:"
     )
-    st.dataframe(_selective_labels_table(study), hide_index=True, width="stretch")
+    st.dataframe(_study_tables(*_study_key(study))[0], hide_index=True, width="stretch")
     show_source(monitoring.approved_only_metrics, "Show the code: approved-only metrics")
 
 
@@ -228,8 +242,8 @@ def _baseline_only(study: s5.DeploymentStudy) -> None:
                 f"{baseline.metrics['roc_auc']:.3f}). Only the labels show it."
             )
         st.markdown("**Alerts**")
-        alerts = s5.alerts_frame(study.records)
-        if alerts.empty:
+        alerts = _study_tables(*_study_key(study))[1]
+        if alerts is None:
             st.caption("No alerts this year.")
         else:
             st.dataframe(alerts, hide_index=True, width="stretch")
