@@ -36,9 +36,13 @@ def settle(page: Page, timeout: float = LOAD_TIMEOUT) -> None:
     """Wait until the script run has finished and every element on the page is current.
 
     While a rerun is under way Streamlit marks the elements it has not redrawn yet with
-    ``data-stale="true"``; its status widget appears only for longer runs. Call this after
+    ``data-stale="true"``; its status widget appears only for longer runs; the app's
+    ``data-test-script-state`` says ``running`` until the run ends (elements may still be
+    arriving though the one a test waited for is there). Call this after
     waiting for something the run shows, since stale marking starts a moment after a click.
     """
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=timeout)
     expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=timeout)
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout)
 
