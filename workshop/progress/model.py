@@ -2,7 +2,7 @@
 
 The records (``Learner``, ``CheckProgress``, ``Event``), the outcome and event-kind
 strings, the outcome precedence rules, and ``ProgressChange``: one write a backend applies
-in a single transaction. Outcome values are the four strings of ``workshop.checks.Outcome``
+in a single transaction. Outcome values are the four strings of ``workshop.check_model.Outcome``
 (a ``str`` enum, so either form may be passed in): ``passed``, ``failed``,
 ``not_attempted``, ``revealed``.
 """
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from workshop.check_model import Outcome
 from workshop.errors import ProgressStoreError
 
 # The layout of the stored tables; every backend writes and checks the same number.
@@ -28,11 +29,12 @@ FAILURE_SCOPES = (INSTRUCTOR_SCOPE, RESUME_SCOPE)
 # Failed attempts older than this are deleted as new ones are recorded.
 FAILURE_RETENTION_HOURS = 24
 
-PASSED = "passed"
-FAILED = "failed"
-NOT_ATTEMPTED = "not_attempted"
-REVEALED = "revealed"
-OUTCOMES = (PASSED, FAILED, NOT_ATTEMPTED, REVEALED)
+# The stored outcome strings are the values of the one vocabulary, check_model.Outcome.
+PASSED = Outcome.PASSED.value
+FAILED = Outcome.FAILED.value
+NOT_ATTEMPTED = Outcome.NOT_ATTEMPTED.value
+REVEALED = Outcome.REVEALED.value
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 ATTEMPT_PASSED = "attempt_passed"
 ATTEMPT_FAILED = "attempt_failed"
