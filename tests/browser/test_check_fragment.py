@@ -165,8 +165,9 @@ def test_a_committed_prediction_then_the_demo_button_opens_the_figure(server, co
     finished = log.finished(received)
     # The check's fragment records the commitment and hands over to one run of the whole
     # app (it ends "early for rerun"), which unlocks the button above: the page runs once.
+    # (The number's Enter may still rerun the check's fragment after the mark: settle cannot
+    # tell a run that has not started yet from none.)
     assert finished[-1] == PAGE_RUN and finished.count(PAGE_RUN) == 1, finished
-    assert FRAGMENT_RUN not in finished, finished
 
     recompute = main(page).get_by_role("button", name="Recompute", exact=True)
     mark = log.mark()

@@ -418,8 +418,9 @@ def _isolated_check(check, stage_check_ids: tuple[str, ...], *, index: int, tota
     if _in_fragment_rerun():
         progress = store.progress_for(code).get(check.id)
     isolation = Isolation(_fragment_key(check), check.id, stage_check_ids, store, code)
-    render_check(check, index=index, total=total, store=store, code=code, progress=progress,
-                 cite=cite, isolation=isolation)
+    with _check_box(check):
+        render_check(check, index=index, total=total, store=store, code=code,
+                     progress=progress, cite=cite, isolation=isolation)
 
 
 def render_checks(course, stage, code: str, store, *, isolated: bool = False) -> None:
@@ -442,15 +443,24 @@ def render_checks(course, stage, code: str, store, *, isolated: bool = False) ->
     st.subheader("Check your understanding")
     total = len(stage.checks)
     for index, check in enumerate(stage.checks, 1):
-        with st.container(border=True):
-            # The target of the link beside a demo button that waits for this check.
-            st.markdown(f'<a id="{check_anchor(check.id)}"></a>', unsafe_allow_html=True)
-            arguments = {"index": index, "total": total, "store": store, "code": code,
-                         "progress": progress.get(check.id), "cite": course.citation}
-            if isolated:
-                # One fragment per check, keyed by the check id: widgets inside a fragment
-                # must be created inside it, and st.rerun([key, …]) names it.
-                draw = st.fragment(_isolated_check, key=_fragment_key(check))
-                draw(check, tuple(item.id for item in stage.checks), **arguments)
-            else:
+        arguments = {"index": index, "total": total, "store": store, "code": code,
+                     "progress": progress.get(check.id), "cite": course.citation}
+        if isolated:
+            # One fragment per check, keyed by the check id: widgets inside a fragment
+            # must be created inside it, and st.rerun([key, …]) names it. The fragment is
+            # called at the page's own level and draws its bordered box itself: Streamlit
+            # copies the container stack a fragment is called in on every run, so a
+            # shallower stack is cheaper for every check on the page.
+            draw = st.fragment(_isolated_check, key=_fragment_key(check))
+            draw(check, tuple(item.id for item in stage.checks), **arguments)
+        else:
+            with _check_box(check):
                 render_check(check, **arguments)
+
+
+def _check_box(check):
+    """The bordered box of one check, opened with the anchor a demo button links to."""
+    box = st.container(border=True)
+    # The target of the link beside a demo button that waits for this check.
+    box.markdown(f'<a id="{check_anchor(check.id)}"></a>', unsafe_allow_html=True)
+    return box
