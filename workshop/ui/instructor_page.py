@@ -170,17 +170,28 @@ def render_unlocked(course) -> None:
                     st.error(f"This view could not be drawn. {error}")
 
 
-def render() -> None:
-    """The instructor page: locked until this session enters the configured code."""
+def passes_gate() -> bool:
+    """Whether this session may see an instructor page; draws the gate's answer if not.
+
+    Used by every instructor-only page (this one, the projector, the join panel): with
+    instructor mode off it says how to turn it on; while locked it draws the code form.
+    """
     code = instructor_code()
     if code is None:
-        # Normally unreachable (the page is only registered with a code), but a stale link
-        # must not open anything.
+        # Normally unreachable (the pages are only registered with a code), but a stale
+        # link must not open anything.
         st.error("Instructor mode is off on this server. Set WORKSHOP_INSTRUCTOR_CODE and "
                  "restart the app to turn it on.")
-        return
+        return False
     if not is_unlocked():
         render_lock(code)
+        return False
+    return True
+
+
+def render() -> None:
+    """The instructor page: locked until this session enters the configured code."""
+    if not passes_gate():
         return
     course = lesson_view.current_course()
     if course is None:

@@ -185,12 +185,6 @@ def render_join(address: JoinAddress) -> None:
 
 def render() -> None:
     """The join page: the gate first (an instructor session only), then the panel."""
-    code = instructor_page.instructor_code()
-    if code is None:
-        st.error("Instructor mode is off on this server. Set WORKSHOP_INSTRUCTOR_CODE and "
-                 "restart the app to turn it on.")
-        return
-    if not instructor_page.is_unlocked():
-        instructor_page.render_lock(code)
+    if not instructor_page.passes_gate():
         return
     render_join(join_address(browser_url()))

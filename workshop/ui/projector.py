@@ -99,13 +99,7 @@ def render_projector(course, wanted: str | None) -> None:
 
 def render() -> None:
     """The projector page: the gate first (an instructor session only), then the demo."""
-    code = instructor_page.instructor_code()
-    if code is None:
-        st.error("Instructor mode is off on this server. Set WORKSHOP_INSTRUCTOR_CODE and "
-                 "restart the app to turn it on.")
-        return
-    if not instructor_page.is_unlocked():
-        instructor_page.render_lock(code)
+    if not instructor_page.passes_gate():
         return
     course = lesson_view.current_course()
     if course is None:
