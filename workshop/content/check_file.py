@@ -11,7 +11,8 @@ from workshop.content.answers import read_answer
 from workshop.content.follow_up import read_follow_up
 from workshop.content.model import WARNING
 from workshop.content.option_stats import longest_right
-from workshop.content.schema import CHECK, CHECKS, KIND_ONLY, MIN_OPTIONS, OPTION
+from workshop.content.options import read_options
+from workshop.content.schema import CHECK, CHECKS, KIND_ONLY, MIN_OPTIONS
 from workshop.content.where import Context, Where, each_item, option_where, show, top_where
 from workshop.errors import CheckFunctionError
 
@@ -106,24 +107,8 @@ def _read_options(ctx: Context, where: Where, item: dict,
         where.add("options", f"{kind} checks need at least {minimum} [[check.options]], "
                   f"found {len(raw)}",
                   'add [[check.options]] tables with key, text and feedback')
-    options: list[Option] = []
-    wheres: dict[str, Where] = {}
-    for index, table in enumerate(raw):
-        label = table.get("key")
-        name = f'option "{label}"' if isinstance(label, str) and label else f"options[{index}]"
-        sub = option_where(where, name, index, len(raw))
-        values = schema.read(sub, table, OPTION)
-        key, text = values["key"], values["text"]
-        if key is None or text is None:
-            continue
-        if key in wheres:
-            sub.add("key", f"duplicate option key {key!r}", "give every option its own key")
-            continue
-        options.append(Option(key, text, values["feedback"]))
-        wheres[key] = sub
-        lint.check_citations(sub, "text", text, ctx)
-        lint.check_citations(sub, "feedback", values["feedback"], ctx)
-    return tuple(options), wheres
+    return read_options(ctx, raw,
+                        lambda name, index: option_where(where, name, index, len(raw)))
 
 
 def _read_tolerance(where: Where, item: dict, kind: str | None) -> float | None:

@@ -33,7 +33,8 @@ from workshop.check_model import FollowUp, Option
 from workshop.content import lint, schema
 from workshop.content.answers import read_answer
 from workshop.content.option_stats import longest_right
-from workshop.content.schema import CUSTOM, OPTION, TABLES, Field, Table
+from workshop.content.options import read_options
+from workshop.content.schema import CUSTOM, TABLES, Field, Table
 from workshop.content.where import Context, Where, show
 
 FOLLOW_UP = Table("a [check.follow_up]", (
@@ -79,19 +80,4 @@ def _options(ctx: Context, where: Where, raw: dict) -> tuple[tuple[Option, ...],
     if len(tables) < 2:
         where.add("options", f"a follow-up needs at least 2 options, found {len(tables)}",
                   "add [[check.follow_up.options]] tables with key, text and feedback")
-    options, wheres = [], {}
-    for index, table in enumerate(tables):
-        label = table.get("key")
-        sub = where.sub(f'option "{label}"' if isinstance(label, str) and label
-                        else f"options[{index}]")
-        values = schema.read(sub, table, OPTION)
-        key, text = values["key"], values["text"]
-        if key is None or text is None:
-            continue
-        if key in wheres:
-            sub.add("key", f"duplicate option key {key!r}", "give every option its own key")
-            continue
-        options.append(Option(key, text, values["feedback"]))
-        wheres[key] = sub
-        lint.check_citations(sub, "feedback", values["feedback"], ctx)
-    return tuple(options), wheres
+    return read_options(ctx, tables, lambda name, _index: where.sub(name))
