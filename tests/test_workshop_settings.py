@@ -46,3 +46,11 @@ def test_a_broken_or_non_string_secret_is_passed_over(tmp_path):
     good.write_text('instructor_code = "ok-code"\n', encoding="utf-8")
     assert settings.instructor_code({}, (broken, number, good)) == "ok-code"
     assert settings.secret("instructor_code", (broken, number)) is None
+
+
+def test_run_slots_is_a_whole_number_from_1_to_64_else_the_default():
+    assert settings.run_slots({}) == settings.DEFAULT_RUN_SLOTS
+    assert settings.run_slots({"WORKSHOP_RUN_SLOTS": " 3 "}) == 3
+    assert settings.run_slots({"WORKSHOP_RUN_SLOTS": "64"}) == 64
+    for unusable in ("0", "65", "-1", "two", "1.5", ""):
+        assert settings.run_slots({"WORKSHOP_RUN_SLOTS": unusable}) == settings.DEFAULT_RUN_SLOTS

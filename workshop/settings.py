@@ -13,6 +13,8 @@ every call (a test may set a variable with ``monkeypatch``), and each takes an o
   ``instructor_code`` in ``.streamlit/secrets.toml``, else instructor mode is off.
 - ``WORKSHOP_DATABASE_URL``: ``postgresql://…`` keeps progress in PostgreSQL instead;
   default unset (SQLite).
+- ``WORKSHOP_RUN_SLOTS``: how many script runs one server process runs at a time, the
+  others queued in arrival order (``workshop/run_gate.py``); default 1.
 
 ``CASE_STUDY_DATA_DIR`` and ``CASE_STUDY_DEBUG`` belong to the case study, which never
 imports the workshop: ``case_study/settings.py`` reads those.
@@ -31,6 +33,9 @@ DATA_DIR_ENV = "WORKSHOP_DATA_DIR"
 LESSONS_DIR_ENV = "WORKSHOP_LESSONS_DIR"
 INSTRUCTOR_CODE_ENV = "WORKSHOP_INSTRUCTOR_CODE"
 DATABASE_URL_ENV = "WORKSHOP_DATABASE_URL"
+RUN_SLOTS_ENV = "WORKSHOP_RUN_SLOTS"
+DEFAULT_RUN_SLOTS = 1
+MAX_RUN_SLOTS = 64
 INSTRUCTOR_CODE_SECRET = "instructor_code"
 
 DEFAULT_DATA_DIR = Path("~/.local/share/reproducible-ml-workshop")
@@ -62,6 +67,18 @@ def lessons_dir(environ: Mapping[str, str] | None = None) -> Path:
 def database_url(environ: Mapping[str, str] | None = None) -> str | None:
     """``$WORKSHOP_DATABASE_URL`` when set (a PostgreSQL progress store), else None."""
     return _read(DATABASE_URL_ENV, environ) or None
+
+
+def run_slots(environ: Mapping[str, str] | None = None) -> int:
+    """``$WORKSHOP_RUN_SLOTS`` as a whole number from 1 to 64, else the default (1).
+
+    A value that is not such a number is passed over for the default rather than stopping
+    the server: the setting only tunes speed.
+    """
+    configured = _read(RUN_SLOTS_ENV, environ)
+    if configured.isdigit() and 1 <= int(configured) <= MAX_RUN_SLOTS:
+        return int(configured)
+    return DEFAULT_RUN_SLOTS
 
 
 def secret(name: str, files: tuple[Path, ...] = SECRETS_FILES) -> str | None:

@@ -31,6 +31,7 @@ from workshop.errors import WorkshopError
 from workshop.ui import check_answers as answers
 from workshop.ui import check_display as show
 from workshop.ui import check_focus as focus
+from workshop.ui import run_slot
 from workshop.ui.last_resort import show_unexpected
 from workshop.ui.sidebar import MARKS_FRAGMENT_KEY, stage_mark
 from workshop.ui.sidebar import NONE as MARK_NONE
@@ -117,8 +118,9 @@ def _engine_submit(check, kind: str, answer: answers.Answer, ui: dict, store, co
         if kind == "hands_on":
             with st.status("Training twice, each in a fresh Python process…",
                            expanded=True) as status:
-                attempt = attempts.submit(store, code, check, answer.value,
-                                          seconds=_seconds(ui))
+                with run_slot.released():  # it only waits for its child processes
+                    attempt = attempts.submit(store, code, check, answer.value,
+                                              seconds=_seconds(ui))
                 status.update(label="Both runs finished", state="complete")
             return attempt
         return attempts.submit(store, code, check, answer.value, seconds=_seconds(ui))
@@ -415,12 +417,15 @@ def _isolated_check(check, stage_check_ids: tuple[str, ...], *, index: int, tota
     Streamlit calls a fragment again with the arguments of the last full run, so on a
     fragment rerun the check's progress is read from the store again.
     """
-    if _in_fragment_rerun():
-        progress = store.progress_for(code).get(check.id)
-    isolation = Isolation(_fragment_key(check), check.id, stage_check_ids, store, code)
-    with _check_box(check):
-        render_check(check, index=index, total=total, store=store, code=code,
-                     progress=progress, cite=cite, isolation=isolation)
+    # A press reruns this fragment alone, not the router: it queues for a run slot itself,
+    # ahead of page loads (inside a page run, the page's slot is reused).
+    with run_slot.slot(urgent=_in_fragment_rerun()):
+        if _in_fragment_rerun():
+            progress = store.progress_for(code).get(check.id)
+        isolation = Isolation(_fragment_key(check), check.id, stage_check_ids, store, code)
+        with _check_box(check):
+            render_check(check, index=index, total=total, store=store, code=code,
+                         progress=progress, cite=cite, isolation=isolation)
 
 
 def render_checks(course, stage, code: str, store, *, isolated: bool = False) -> None:

@@ -16,6 +16,7 @@ import streamlit as st
 
 from case_study import nondeterminism as nd
 from case_study import numerics_worker, pins
+from workshop.ui import run_slot
 from workshop.ui.widgets import (
     BLUE,
     GREEN,
@@ -236,7 +237,8 @@ def render_environment() -> None:
         st.caption("Starts four Python processes on this server: a few seconds.")
     else:
         with friendly_errors("The fresh-process comparison"):
-            with st.spinner("Four fresh Python processes are computing…"):
+            # The run only waits for its child processes: others may use its run slot.
+            with st.spinner("Four fresh Python processes are computing…"), run_slot.released():
                 comparison, made_at = _comparison(chosen["threads"], chosen["block"])
             _show(comparison, made_at)
     show_source(nd.compare_numerics, "Show how the processes are started and compared")
