@@ -5,14 +5,22 @@ The map itself is data in :mod:`workshop.checklist_map`; the exported policy rea
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 
 import pandas as pd
 import streamlit as st
 
 from workshop import checklist_map, policy
+from workshop.ui.widgets import arrow_table
 
 NONE = "—"
+
+# The map depends on the course alone, and the loader hands back the very same Course
+# object until a lesson changes: (course, whether anything is mapped, the map as Arrow),
+# built once per course instead of on every view of the wrap-up.
+_built: tuple | None = None
+_lock = threading.Lock()
 
 
 def map_frame(course) -> pd.DataFrame:
@@ -62,10 +70,24 @@ def coverage_lines(course, done: Collection[str]) -> list[str]:
     return lines
 
 
+def _map_for(course) -> tuple[bool, object]:
+    """(whether any practice of the course is mapped, the map as Arrow), once per course."""
+    global _built
+    with _lock:
+        if _built is not None and _built[0] is course:
+            return _built[1], _built[2]
+    mapped = any(checklist_map.mapped_items(item.stage_id, item.item)
+                 for item in policy.policy_items(course))
+    table = arrow_table(map_frame(course)) if mapped else None
+    with _lock:
+        _built = (course, mapped, table)
+    return mapped, table
+
+
 def render_checklist_map(course, done: Collection[str]) -> None:
     """Draw the map in an expander: coverage by the ticks, then the item-by-item table."""
-    if not any(checklist_map.mapped_items(item.stage_id, item.item)
-               for item in policy.policy_items(course)):
+    mapped, table = _map_for(course)
+    if not mapped:
         return  # a team's own lessons the map does not name: nothing to show
     with st.expander("Where these practices stand in the published checklists"):
         st.markdown(
@@ -74,4 +96,4 @@ def render_checklist_map(course, done: Collection[str]) -> None:
             f"marked {NONE} answers none of them (Stage 5's monitoring is in none of the four)."
         )
         st.markdown("\n".join(coverage_lines(course, done)))
-        st.dataframe(map_frame(course), hide_index=True)
+        st.dataframe(table, hide_index=True)

@@ -6,6 +6,7 @@ the course's checklists.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -18,7 +19,7 @@ from workshop import audit_import, policy
 from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
 from workshop.ui import check_widgets, checklist_map_view, lesson_view, pages, session, take_home
-from workshop.ui.widgets import GREY
+from workshop.ui.widgets import GREY, arrow_table, inline_data, vega_spec
 
 OUTCOME_LABELS = {outcome.value: outcome.label for outcome in Outcome}
 # One colour per outcome, fixed, so the legend means the same on every visit.
@@ -80,7 +81,7 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
     """Checks per stage, stacked by outcome: one readable row per stage, every label whole."""
     stage_order = list(dict.fromkeys(frame["Stage"]))
     return (
-        alt.Chart(frame)
+        alt.Chart(inline_data(frame[["Stage", "Outcome"]]))
         .mark_bar(size=ROW_HEIGHT - 12)
         .encode(
             # Every stage labelled (no label dropped for overlap), none cut short.
@@ -94,7 +95,8 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
                             scale=alt.Scale(domain=list(OUTCOME_COLOURS),
                                             range=list(OUTCOME_COLOURS.values())),
                             legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=[alt.Tooltip("Stage"), alt.Tooltip("Outcome"), alt.Tooltip("count()")],
+            tooltip=[alt.Tooltip("Stage:N"), alt.Tooltip("Outcome:N"),
+                     alt.Tooltip("count():Q", title="checks")],
         )
         # A fixed height (ROW_HEIGHT a stage): a discrete "step" height makes Vega drop
         # Streamlit's fit-to-width and warn in the browser console.
@@ -113,6 +115,20 @@ def _outcome_text(frame: pd.DataFrame, stages: int) -> str:
             f"{', '.join(parts) or 'none'}.")
 
 
+# The chart and the table depend only on the learner's rows: converted (altair's validation,
+# Arrow) once per distinct set of rows in this process, not on every view of the wrap-up.
+@st.cache_data(show_spinner=False, max_entries=512)
+def _outcome_spec(rows: tuple[tuple[str, str], ...]) -> dict:
+    """The results chart's spec for these (stage, outcome) rows, in course order."""
+    return vega_spec(outcome_chart(pd.DataFrame(list(rows), columns=["Stage", "Outcome"])))
+
+
+@functools.lru_cache(maxsize=512)
+def _results_table(rows: tuple[tuple, ...]):
+    """The results table (``RESULT_COLUMNS``) as Arrow, for ``st.dataframe``."""
+    return arrow_table(pd.DataFrame(list(rows), columns=RESULT_COLUMNS))
+
+
 def render_results(course, code: str) -> None:
     """The learner's results per stage and check: a table and a chart."""
     progress = session.get_store().progress_for(code)
@@ -127,8 +143,10 @@ def render_results(course, code: str) -> None:
     first.metric("Checks passed", f"{passed} of {len(frame)}")
     second.metric("Passed or revealed", f"{done} of {len(frame)}")
     third.metric("Hints used", int(frame["Hints"].sum()))
-    st.altair_chart(outcome_chart(frame), width="stretch")
-    st.dataframe(frame, hide_index=True, width="stretch")
+    chart_rows = tuple(zip(frame["Stage"], frame["Outcome"], strict=True))
+    st.vega_lite_chart(spec=_outcome_spec(chart_rows), width="stretch")
+    st.dataframe(_results_table(tuple(frame.itertuples(index=False, name=None))),
+                 hide_index=True, width="stretch")
 
 
 def _tick_widget_key(key: str) -> str:
