@@ -66,7 +66,8 @@ def test_a_demo_that_raises_shows_one_line_and_the_checks_and_next_button_still_
     stage = load_course().stage("why")
     headings = [text for text in _texts(at.markdown) if text.startswith("##### Check")]
     total = len(stage.checks)
-    assert headings == [f"##### Check {i} of {total}" for i in range(1, total + 1)]
+    assert headings == [f'##### Check {i} of {total} <a id="check-{check.id}"></a>'
+                        for i, check in enumerate(stage.checks, 1)]
     assert at.button(key="why-next-page").label == "Next stage →"
     records = _logged(caplog, RuntimeError)
     assert records and "second line with server details" in str(records[0].exc_info[1])

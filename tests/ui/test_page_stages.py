@@ -101,8 +101,9 @@ def test_stage_page_shows_principle_demo_lesson_tabs_and_checks(app, stage):
             assert at.get("vega_lite_chart"), "stages 1–5 chart their demo"
     assert [tab.label for tab in at.tabs][:3] == ["Checklist", "Tools", "Metrics"]
     headings = [text for text in _texts(at.markdown) if text.startswith("##### Check")]
-    assert headings == [f"##### Check {i} of {len(stage.checks)}"
-                        for i in range(1, len(stage.checks) + 1)]
+    # Each heading carries the anchor a demo button links to.
+    assert headings == [f'##### Check {i} of {len(stage.checks)} <a id="check-{check.id}"></a>'
+                        for i, check in enumerate(stage.checks, 1)]
     for check in stage.checks:
         assert at.button(key=f"{check.id}-hint")
         assert at.button(key=f"{check.id}-reveal")

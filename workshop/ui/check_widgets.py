@@ -309,7 +309,10 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
     shown = _shown(progress)
     order = attempts.option_order(check, code)
 
-    st.markdown(f"##### Check {index} of {total}")
+    # The heading carries the anchor a demo button links to (one element, not two: every
+    # element costs each learner's page view server time).
+    st.markdown(f'##### Check {index} of {total} <a id="{check_anchor(check.id)}"></a>',
+                unsafe_allow_html=True)
     status = show.status_line(shown.outcome, shown.attempts, shown.hints_used)
     if status:
         st.caption(status)
@@ -328,13 +331,17 @@ def render_check(check, *, index: int, total: int, store, code: str, progress=No
     if submit or hint or reveal:
         focus.request(ui)  # the result area below takes the focus when drawn
     waited = bool((submit or reveal) and isolation and _demo_waits(isolation))
-    with st.container(key=focus.result_key(check.id)):
-        if _handle_presses(check, kind, answer, ui, (store, code, progress),
-                           pressed=(submit and not locked, hint, reveal and not shown.finished)):
-            # Draw again so the buttons, the status line (and the sidebar marks) agree with
-            # the store; the whole page when a demo button above waited for this answer.
-            _redraw(whole_app=waited)
-        _show_after_buttons(check, kind, ui, shown.outcome, (order, cite))
+    # The result area exists only once there is something to show in it (a check never
+    # touched has none): one element fewer per check on a new learner's page.
+    if submit or hint or reveal or _has_result(check, kind, ui, shown.outcome):
+        with st.container(key=focus.result_key(check.id)):
+            if _handle_presses(check, kind, answer, ui, (store, code, progress),
+                               pressed=(submit and not locked, hint,
+                                        reveal and not shown.finished)):
+                # Draw again so the buttons, the status line (and the sidebar marks) agree
+                # with the store; the whole page when a demo button above waited for it.
+                _redraw(whole_app=waited)
+            _show_after_buttons(check, kind, ui, shown.outcome, (order, cite))
     if attempts.follow_up_open(check, progress):
         _follow_up(check, ui, store, code)
     focus.render(check.id, f"Check {index} of {total}: result", ui)
@@ -395,6 +402,13 @@ def _follow_up(check, ui: dict, store, code: str) -> None:
             _redraw()
 
 
+def _has_result(check, kind: str, ui: dict, outcome: Outcome) -> bool:
+    """Whether :func:`_show_after_buttons` has anything to draw (with no press this run)."""
+    return bool(min(ui["hints_shown"], len(check.hints)) or ui["result"] or outcome.finished
+                or (kind == "predict_then_run"
+                    and (ui["prediction"] is not None or ui["actual"] is not None)))
+
+
 def _show_after_buttons(check, kind: str, ui: dict, outcome: Outcome, shown: tuple) -> None:
     """The hints shown so far, the prediction, the feedback and, once finished, the explanation."""
     order, cite = shown
@@ -423,7 +437,7 @@ def _isolated_check(check, stage_check_ids: tuple[str, ...], *, index: int, tota
         if _in_fragment_rerun():
             progress = store.progress_for(code).get(check.id)
         isolation = Isolation(_fragment_key(check), check.id, stage_check_ids, store, code)
-        with _check_box(check):
+        with _check_box():
             render_check(check, index=index, total=total, store=store, code=code,
                          progress=progress, cite=cite, isolation=isolation)
 
@@ -459,13 +473,10 @@ def render_checks(course, stage, code: str, store, *, isolated: bool = False) ->
             draw = st.fragment(_isolated_check, key=_fragment_key(check))
             draw(check, tuple(item.id for item in stage.checks), **arguments)
         else:
-            with _check_box(check):
+            with _check_box():
                 render_check(check, **arguments)
 
 
-def _check_box(check):
-    """The bordered box of one check, opened with the anchor a demo button links to."""
-    box = st.container(border=True)
-    # The target of the link beside a demo button that waits for this check.
-    box.markdown(f'<a id="{check_anchor(check.id)}"></a>', unsafe_allow_html=True)
-    return box
+def _check_box():
+    """The bordered box of one check (its heading carries the anchor; see render_check)."""
+    return st.container(border=True)
