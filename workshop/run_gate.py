@@ -8,8 +8,9 @@ around a script run waits for one of ``capacity`` slots, in the order the runs a
 each learner waits only for those who came before.
 
 Measured on Stage 3 with 200 learners arriving over 5 s through ``workshop serve
---processes 2`` (three rooms each; the figures vary from room to room on this machine):
-page load p95 3.8-5.0 s with every run at once, 2.1-2.5 s with one slot per process.
+--processes 2``, five rooms each, run back to back (the figures vary from room to room on
+a 2-core machine): page load p95 3.1-5.0 s (median 4.2 s) with every run at once, 2.1-3.0 s
+(median 2.5 s) with one slot per process (``scripts/load_room.py``; the README's table).
 
 - A run that only answers a press (a check's fragment) is *urgent*: it goes ahead of the
   page loads waiting, behind other urgent ones. It is short, and its learner is already
