@@ -8,7 +8,6 @@ Every chart's spec is cached by its real inputs (``widgets.vega_spec``).
 from __future__ import annotations
 
 import textwrap
-from dataclasses import asdict, fields
 
 import altair as alt
 import pandas as pd
@@ -17,6 +16,7 @@ import streamlit as st
 from case_study import optimism, paths, prevalence
 from case_study import stage1_design as s1
 from case_study.pipelines import DEFAULT_SEED
+from workshop.ui.demos import design_tables
 from workshop.ui.widgets import (
     GREEN,
     GREY,
@@ -86,19 +86,6 @@ def _summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _card_table(card: s1.DesignCard) -> pd.DataFrame:
-    values = asdict(card)
-    return pd.DataFrame(
-        {
-            "field": [f.name for f in fields(card)],
-            "value": [
-                "(none)" if values[f.name] in ("", None) else str(values[f.name])
-                for f in fields(card)
-            ],
-        }
-    )
-
-
 def _variant_dots(
     scores: pd.DataFrame,
     value: str,
@@ -160,7 +147,7 @@ def _chosen_shape(field: str, legend: alt.Legend | None = None) -> alt.Shape:
 
 def _left(run: s1.ForkingPaths, holdout_open: bool) -> None:
     st.markdown("**The team's plan**, one sentence and a habit:")
-    st.table(_card_table(s1.VAGUE_PLAN).set_index("field"))  # a table wraps long values
+    design_tables.draw_card(s1.VAGUE_PLAN)
     st.vega_lite_chart(spec=_variant_specs(run.seed)["test"], width="stretch")
     st.metric(
         "Announced: best test ROC AUC of 20",
@@ -246,7 +233,7 @@ def _unrecorded_spec(runs: pd.DataFrame) -> dict:
 
 def _right(run: s1.ForkingPaths, holdout_open: bool) -> None:
     st.markdown("**The design card**, written before modelling:")
-    st.table(_card_table(s1.REPRODUCIBLE_CARD).set_index("field"))  # a table wraps long values
+    design_tables.draw_card(s1.REPRODUCIBLE_CARD)
     gaps = s1.check_plan(s1.REPRODUCIBLE_CARD)
     st.caption(
         f"check_plan(REPRODUCIBLE_CARD): {len(gaps)} gaps. Metric: "
@@ -410,30 +397,6 @@ def _holdout_section(run: s1.ForkingPaths) -> None:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _prevalence(seed: int) -> pd.DataFrame:
-    return prevalence.prevalence_table(seed)
-
-
-def _prevalence_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The prevalence figures as display strings, one column per prevalence."""
-    columns = {}
-    for row in table.itertuples():
-        columns[f"{row.prevalence:.0%} bad"] = [
-            f"{row.baseline_policy}: {row.baseline_cost:.3f}",
-            f"{row.cutoff_on_model_p_bad:.3f}",
-            f"{row.decline_rate:.1%} declined, cost {row.expected_cost:.3f}",
-            f"{row.as_trained_decline_rate:.1%} declined, cost {row.as_trained_expected_cost:.3f}",
-        ]
-    index = [
-        "cheaper constant policy: expected cost per applicant",
-        "decline above this P(bad) as the model outputs it (1/6 after correction)",
-        "model, P(bad) prior-corrected to this share, declined above 1/6",
-        "model, P(bad) as trained on the sample, declined above 1/6",
-    ]
-    return pd.DataFrame(columns, index=pd.Index(index, name="figure"))
-
-
 def _prevalence_section() -> None:
     st.markdown("#### The sample's share of bad credits is not the bank's")
     st.caption(
@@ -444,7 +407,7 @@ def _prevalence_section() -> None:
         "The same figures at the documented share, for the reproducible loan model of Stages 3–5 "
         f"(seed {DEFAULT_SEED}) on its hold-out rows, reweighted to that share:"
     )
-    st.table(_prevalence_table(_prevalence(DEFAULT_SEED)))
+    design_tables.draw_prevalence(DEFAULT_SEED)
     show_source(prevalence.prior_correct, label="Show the code: the prior correction")
 
 
