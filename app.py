@@ -15,8 +15,9 @@ if course is None:
     st.set_page_config(page_title=pages.APP_NAME)
     st.stop()
 
-# A few runs at a time, the rest queued in arrival order: a room arriving at once is
-# served first come first served instead of all at a crawl (workshop/run_gate.py).
+# One run at a time per process (WORKSHOP_RUN_SLOTS), the rest queued in arrival order: a
+# room arriving at once is served first come first served instead of all at a crawl
+# (workshop/run_gate.py).
 with run_slot.slot():
     learner = session.current_learner()
     registry = pages.build_pages(course)

@@ -12,6 +12,7 @@ After a press the check's result area takes the keyboard focus (``check_focus``)
 
 On a stage page each check is a fragment of its own (``render_checks(isolated=True)``); the
 sidebar's page links are a keyed fragment rerun with it (``sidebar.MARKS_FRAGMENT_KEY``).
+A press queues for the process's run slot ahead of page loads (``run_slot``).
 """
 
 from __future__ import annotations
