@@ -15,7 +15,11 @@ T seconds), each speaking to the server as a browser tab does (``scripts/room_cl
    stage id, empty for ``welcome``) and read every message until the page's script run has
    finished (``script_finished``, following a run cut short by ``st.rerun``). The page load
    time is from just before the HTTP request is sent to the moment the message that ends
-   that run has been received (static JS/CSS, which a browser caches, are not fetched);
+   that run has been received. Static JS/CSS, which a browser caches, are not fetched,
+   unless ``--assets``: then, between the page and the websocket, every static file the
+   page names (its scripts, styles and font: 61 files, 2.3 MB with Streamlit 1.67), six at
+   a time, as a browser's first visit does (``workshop serve``'s HAProxy keeps them in its
+   cache after the first; the chunks the app loads later are not fetched);
 2. **submission** (stages with a single-choice check; about one learner in three answers
    wrongly): the rerun request a browser sends for a click inside a fragment — the answer
    and the Submit button's trigger, ``fragment_id`` = the fragment the Submit button was
@@ -42,6 +46,7 @@ Usage (from the project root)::
     .venv/bin/python scripts/load_room.py --stage model --learners 200 --arrival 5
     .venv/bin/python scripts/load_room.py --stage why --target serve --processes 2
     .venv/bin/python scripts/load_room.py --stage model --target serve --database postgres
+    .venv/bin/python scripts/load_room.py --stage why --target serve --assets
 
 Exit code 0 when nothing was lost and every learner finished, 1 otherwise, 2 when the
 benchmark could not run. Everything it started (servers, PostgreSQL, temporary folders) is
@@ -135,10 +140,13 @@ class Figures:
     errors: list[str] = field(default_factory=list)
 
 
-async def open_page(tab: Tab, stage_id: str, timeout: float):
-    """Page load as defined above; returns (seconds, the run)."""
+async def open_page(tab: Tab, stage_id: str, timeout: float, assets: bool = False):
+    """Page load as defined above (with ``assets``, the page's static files too, before the
+    websocket, as a browser's first visit); returns (seconds, the run)."""
     started = time.perf_counter()
     await asyncio.wait_for(tab.get("/" if stage_id == WELCOME else f"/{stage_id}"), timeout)
+    if assets:
+        await asyncio.wait_for(tab.get_assets(), timeout)
     await asyncio.wait_for(tab.connect(), timeout)
     run = await asyncio.wait_for(tab.request("" if stage_id == WELCOME else stage_id),
                                  timeout)
@@ -149,12 +157,13 @@ async def open_page(tab: Tab, stage_id: str, timeout: float):
 
 
 async def one_learner(index: int, port: int, stage_id: str, check: ChoiceCheck | None,
-                      figures: Figures, delay: float, timeout: float) -> None:
+                      figures: Figures, delay: float, timeout: float,
+                      assets: bool = False) -> None:
     """Open the stage, submit one answer (if it has a check); note the timings."""
     await asyncio.sleep(delay)
     tab = Tab(port)
     try:
-        seconds, page = await open_page(tab, stage_id, timeout)
+        seconds, page = await open_page(tab, stage_id, timeout, assets)
         figures.page_loads.append(seconds)
         backend = tab.cookies.get("SERVERID", "-")
         figures.backends[backend] = figures.backends.get(backend, 0) + 1
@@ -208,7 +217,7 @@ async def warm_up(server: Server, stage_id: str, processes: int, timeout: float)
 
 async def drive(port: int, stage_id: str, check: ChoiceCheck | None, learners: int,
                 arrival: float, timeout: float, total_timeout: float,
-                usage: list[Usage]) -> tuple[Figures, float]:
+                usage: list[Usage], assets: bool = False) -> tuple[Figures, float]:
     """The room: learner i starts at ``arrival * i / learners`` seconds; returns the figures
     and the room's wall time."""
     figures = Figures()
@@ -216,7 +225,7 @@ async def drive(port: int, stage_id: str, check: ChoiceCheck | None, learners: i
     samplers = [asyncio.create_task(item.run(stop)) for item in usage]
     started, client_cpu = time.perf_counter(), time.process_time()
     tasks = [asyncio.create_task(one_learner(i, port, stage_id, check, figures,
-                                             arrival * i / learners, timeout))
+                                             arrival * i / learners, timeout, assets))
              for i in range(learners)]
     done, pending = await asyncio.wait(tasks, timeout=total_timeout)
     if pending:
@@ -293,6 +302,7 @@ def report(out: Outcome) -> None:
                             sorted(out.cpu.items(), key=lambda item: -item[1]))
     print(f"Room: {args.learners} learners opening {args.stage!r}, arriving over "
           f"{args.arrival:g} s; {out.target}; progress in {args.database}; "
+          f"{'static files fetched by every learner; ' if args.assets else ''}"
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     print(f"  machine load      1-min load average {out.loads[0]:.1f} before, "
           f"{out.loads[1]:.1f} after")
@@ -319,7 +329,8 @@ def report(out: Outcome) -> None:
             print(f"    {line}")
     print("| stage | learners | arrival | target | database | page p50/p95/max ms | "
           "submission p50/p95 ms | CPU s | memory MB | lost | load avg |")
-    print(f"| {args.stage} | {args.learners} | {args.arrival:g} s | {out.target} | "
+    target = f"{out.target}, with static files" if args.assets else out.target
+    print(f"| {args.stage} | {args.learners} | {args.arrival:g} s | {target} | "
           f"{args.database} | {milliseconds(figures.page_loads, .5)} / "
           f"{milliseconds(figures.page_loads, .95)} / "
           f"{max(figures.page_loads, default=0) * 1000:.0f} | "
@@ -362,7 +373,7 @@ def run(args: argparse.Namespace, check: ChoiceCheck | None, work: Path) -> Outc
         load_before = os.getloadavg()[0]
         figures, wall = asyncio.run(drive(server.port, args.stage, check, args.learners,
                                           args.arrival, args.step_timeout, args.timeout,
-                                          usage))
+                                          usage, args.assets))
         loads = (load_before, os.getloadavg()[0])
         server.stop()
         found = stored_attempts(data_dir, database_url)
@@ -402,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds one page load or submission may take (default 120)")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds the whole room may take (default 600)")
+    parser.add_argument("--assets", action="store_true",
+                        help="each learner also fetches the static files the page names "
+                             "(scripts, styles, font), as a browser's first visit does")
     parser.add_argument("--log", type=Path, default=None,
                         help="keep the server's log in this file")
     args = parser.parse_args(argv)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -36,6 +37,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetStates  # noqa: E402
 
 HOST = "127.0.0.1"
+# The static files a Streamlit page names: <script src="./static/…"> and <link href="…">.
+ASSET = re.compile(r'(?:src|href)="\.?/?(static/[^"]+)"')
 FINISHED_OK = ForwardMsg.FINISHED_SUCCESSFULLY
 FINISHED_EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
 FINISHED_FRAGMENT = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
@@ -286,24 +289,32 @@ class Tab:
         self.cached: set[str] = set()
         self.record = record
         self.use_cache = True
+        self.page = b""
 
     def _cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
-    async def get(self, path: str = "/") -> int:
-        """``GET path`` as a browser's first request; keeps the cookies set. Returns the
-        number of bytes read."""
+    async def _fetch(self, path: str, accept: str) -> tuple[list[str], bytes]:
+        """``GET path`` on a connection of its own: (the response head's lines, its body)."""
         reader, writer = await asyncio.open_connection(HOST, self.port)
         cookie = f"Cookie: {self._cookie_header()}\r\n" if self.cookies else ""
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n{cookie}"
-                     "Accept: text/html\r\nConnection: close\r\n\r\n".encode())
+                     f"Accept: {accept}\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
-        body = await reader.read()
+        response = await reader.read()
         writer.close()
         await writer.wait_closed()
-        head = body.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-        if not head[0].startswith("HTTP/1.1 200"):
-            raise LoadError(f"GET {path} answered {head[0]!r}, expected HTTP 200.")
+        head, _, body = response.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        if not lines[0].startswith("HTTP/1.1 200"):
+            raise LoadError(f"GET {path} answered {lines[0]!r}, expected HTTP 200.")
+        return lines, body
+
+    async def get(self, path: str = "/") -> int:
+        """``GET path`` as a browser's first request; keeps the cookies set and the page.
+        Returns the number of bytes read."""
+        head, body = await self._fetch(path, "text/html")
+        self.page = body
         for line in head[1:]:
             name, _, value = line.partition(":")
             if name.strip().lower() == "set-cookie":
@@ -311,6 +322,23 @@ class Tab:
                 key, _, val = pair.partition("=")
                 self.cookies[key.strip()] = val.strip()
         return len(body)
+
+    async def get_assets(self, connections: int = 6) -> int:
+        """Every static file the last page names (its scripts, styles, font), as a
+        browser's first visit fetches them: at most ``connections`` at once, as a browser
+        opens per server. (The chunks the app's JavaScript loads later, such as the chart
+        library, are not named in the page and not fetched.) Returns the bytes read."""
+        text = self.page.decode("utf-8", "replace")
+        paths = sorted(set(ASSET.findall(text)))
+        if not paths:
+            raise LoadError("the page names no static files to fetch")
+        limit = asyncio.Semaphore(connections)
+
+        async def fetch(path: str) -> int:
+            async with limit:
+                return len((await self._fetch("/" + path, "*/*"))[1])
+
+        return sum(await asyncio.gather(*(fetch(path) for path in paths)))
 
     async def connect(self) -> None:
         headers = {"Cookie": self._cookie_header()} if self.cookies else None

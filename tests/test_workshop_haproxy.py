@@ -32,6 +32,18 @@ def test_the_config_is_sticky_health_checked_and_redispatches():
     assert any(line.startswith("default-server check ") for line in config)
 
 
+def test_only_streamlits_static_files_are_cached():
+    config = lines(build_config("127.0.0.1", 8501, BACKENDS))
+    assert "cache static" in config
+    assert f"max-object-size {haproxy.STATIC_OBJECT_MAX_BYTES}" in config
+    # The object limit is at most half the cache, as HAProxy requires.
+    assert haproxy.STATIC_OBJECT_MAX_BYTES <= haproxy.STATIC_CACHE_MB * 1024 * 1024 // 2
+    assert "http-request set-var(txn.static) bool(true) if { path_beg /static/ }" in config
+    uses = [line for line in config if "cache-use" in line or "cache-store" in line]
+    assert uses == ["http-request cache-use static if { var(txn.static) -m bool }",
+                    "http-response cache-store static if { var(txn.static) -m bool }"]
+
+
 def test_timing_is_configurable():
     config = lines(build_config("127.0.0.1", 8501, BACKENDS,
                                 Timing(tunnel="2h", check_interval="500ms", fall=3, rise=4)))

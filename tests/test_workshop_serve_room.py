@@ -198,6 +198,51 @@ def test_served_processes_answer_without_nagle_delay(room):
         assert statistics.median(times) < NAGLE_DELAY_MS / 2, (port, times)
 
 
+def test_streamlits_static_files_come_from_haproxys_cache_once_fetched(room):
+    """The second browser's copy of a static file comes from HAProxy's memory: it arrives,
+    byte for byte, while both Streamlit processes are stopped (SIGSTOP)."""
+    connection = http.client.HTTPConnection("127.0.0.1", room.port, timeout=10)
+    connection.request("GET", "/", headers={"Cookie": "SERVERID=app1"})
+    page = connection.getresponse().read().decode()
+    connection.close()
+    assets = re.findall(r'src="\.?/?(static/js/[^"]+\.js)"', page)
+    assert assets, page[:500]
+    path = "/" + assets[0]
+    first = get_body(room.port, path, cookie="SERVERID=app1")
+    assert first[0] == 200 and first[1]
+    streamlits = [pid for name, pid in room.pids().items() if name.startswith("app")]
+    for pid in streamlits:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        again = get_body(room.port, path, cookie="SERVERID=app2", timeout=3)
+        uncached = get_body(room.port, "/_stcore/health", cookie="SERVERID=app2", timeout=0.5,
+                            tolerate_timeout=True)
+    finally:
+        for pid in streamlits:
+            os.kill(pid, signal.SIGCONT)
+    assert again == first  # from HAProxy: no Streamlit process could have answered
+    assert uncached is None  # and anything else does need a process
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and get(room.port, "/_stcore/health").status != 200:
+        time.sleep(0.2)
+
+
+def get_body(port: int, path: str, cookie: str, timeout: float = 10,
+             tolerate_timeout: bool = False) -> tuple[int, bytes] | None:
+    """(status, body) of a GET through the room; None on a timeout when tolerated."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        response = connection.getresponse()
+        return response.status, response.read()
+    except TimeoutError:
+        if tolerate_timeout:
+            return None
+        raise
+    finally:
+        connection.close()
+
+
 def test_a_killed_process_sends_its_learners_to_the_live_one_and_sigterm_stops_all(
         tmp_path):
     room = start_room(tmp_path / "data")
