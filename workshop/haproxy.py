@@ -32,10 +32,11 @@ COOKIE_NAME = "SERVERID"
 HEALTH_PATH = "/_stcore/health"
 SERVER_HEADER = "X-Workshop-Server"
 STATIC_PATH = "/static/"
-# HAProxy's cache in MB, and its largest object in bytes (at most half the cache; Streamlit
-# 1.67's largest file, Plotly's chunk, is 4.7 MB). A day: the files change only with a new
-# Streamlit, which restarts `workshop serve` and so HAProxy.
-STATIC_CACHE_MB = 128
+# HAProxy's cache in MB (held in memory from the start: the files a page needs are ~2.3 MB,
+# plus the chunks loaded later), and its largest object in bytes (at most half the cache;
+# Streamlit 1.67's largest file, Plotly's chunk, is 4.7 MB). A day: the files change only
+# with a new Streamlit, which restarts `workshop serve` and so HAProxy.
+STATIC_CACHE_MB = 32
 STATIC_OBJECT_MAX_BYTES = 8 * 1024 * 1024
 STATIC_MAX_AGE_SECONDS = 86400
 
