@@ -45,6 +45,26 @@ def completion_text(frame: pd.DataFrame) -> str:
             + "; ".join(parts) + ".")
 
 
+def _share_bars(frame: pd.DataFrame, *, share: str, counts: tuple[str, str], x_title: str,
+                y: str, order: list[str], tooltip: list) -> tuple[alt.Chart, alt.Chart]:
+    """A horizontal bar per row for ``share`` (0-100 %), and its count as text beside it.
+
+    Returns:
+        (the bars' base, to mark and colour; the "done of total" labels). The count is
+        there so an empty bar still says "0 of 30".
+    """
+    done, total = counts
+    frame = frame.assign(count=[f"{a} of {b}"
+                                for a, b in zip(frame[done], frame[total], strict=True)])
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{share}:Q", title=x_title, scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        y=alt.Y(f"{y}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        tooltip=tooltip,
+    )
+    return base, base.mark_text(align="left", dx=4).encode(text=alt.Text("count:N"))
+
+
 def completion_chart(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     """One bar per stage: the share of the counted learners who finished it, and the count.
 
@@ -55,17 +75,11 @@ def completion_chart(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     Returns:
         The chart, with its description.
     """
-    frame = frame.assign(count=[f"{row.complete} of {row.learners}"
-                                for row in frame.itertuples()])
-    base = alt.Chart(frame).encode(
-        x=alt.X("share:Q", title="share of learners who finished the stage",
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+    base, labels = _share_bars(
+        frame, share="share", counts=("complete", "learners"),
+        x_title="share of learners who finished the stage", y="stage", order=order,
         tooltip=[alt.Tooltip("stage"), alt.Tooltip("complete"), alt.Tooltip("learners"),
-                 alt.Tooltip("share:Q", format=".0%")],
-    )
-    # The count next to each bar: an empty bar still says "0 of 30".
-    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("count:N"))
+                 alt.Tooltip("share:Q", format=".0%")])
     return (base.mark_bar() + labels).properties(
         height=alt.Step(28), padding=LABEL_PADDING, description=completion_text(frame))
 
@@ -102,20 +116,15 @@ def pass_rate_chart(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     Returns:
         The chart, with its description.
     """
-    frame = frame.assign(count=[f"{row.passed} of {row.attempted}"
-                                for row in frame.itertuples()])
-    base = alt.Chart(frame).encode(
-        x=alt.X("pass rate:Q", title="pass rate (of learners who tried)",
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("check:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+    base, labels = _share_bars(
+        frame, share="pass rate", counts=("passed", "attempted"),
+        x_title="pass rate (of learners who tried)", y="check", order=order,
         tooltip=[alt.Tooltip("stage"), alt.Tooltip("check"), alt.Tooltip("attempted"),
                  alt.Tooltip("passed"),
                  alt.Tooltip("pass rate:Q", format=".0%"), alt.Tooltip("median attempts"),
-                 alt.Tooltip("hint use:Q", format=".0%")],
-    )
+                 alt.Tooltip("hint use:Q", format=".0%")])
     bars = base.mark_bar().encode(
         color=alt.Color("stage:N", title="stage",
                         legend=alt.Legend(orient="bottom", labelLimit=320)))
-    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("count:N"))
     return (bars + labels).properties(height=alt.Step(22), padding=LABEL_PADDING,
                                       description=pass_rate_text(frame))
