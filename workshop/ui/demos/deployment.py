@@ -62,7 +62,10 @@ def _false_alarms(batch_sizes: tuple[int, ...], threshold: float) -> pd.DataFram
 # The charts are pure functions of the cached study (or of the slider values), so each is
 # built and validated once and kept as a Vega-Lite spec: drawing it is then cheap, where
 # st.altair_chart would convert and validate all seven again on every click on the page.
-@st.cache_data(show_spinner=False, max_entries=8)
+# Kept once per process and handed out as is (st.vega_lite_chart copies a spec before it
+# changes it): st.cache_data would hash the key and unpickle all six specs on each of the
+# three calls of every page view.
+@functools.lru_cache(maxsize=8)
 def _study_charts(batch_size: int, stream_seed: int, model_seed: int) -> dict[str, dict]:
     study = _study(batch_size, stream_seed, model_seed)
     return {
@@ -79,7 +82,7 @@ def _study_charts(batch_size: int, stream_seed: int, model_seed: int) -> dict[st
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@functools.lru_cache(maxsize=8)
 def _baseline_sha256(batch_size: int, stream_seed: int, model_seed: int) -> str:
     return _study(batch_size, stream_seed, model_seed).baseline.sha256()
 
