@@ -27,8 +27,15 @@ number):
   bytes). The same client then opens and re-requests the replay page exactly as the warm
   view did, so ``warm / floor`` is the share of a warm view that is the app's own work
   (building the elements in Python, reading the store, the lesson's Markdown) rather than
-  Streamlit's runtime, the protobuf work and the websocket. Both servers read the
-  project's ``.streamlit/config.toml``.
+  Streamlit's runtime, the protobuf work and the websocket;
+- **API floor**: the same recording drawn again by a third server through Streamlit's own
+  API (``scripts/api_floor_app.py``): each element made by the ``st.*`` call that makes it
+  (markdown, buttons, radios, columns, expanders, tabs, a fragment around each check, …)
+  with the recorded text and options, and nothing else. It is what any Streamlit app pays
+  to draw these elements; ``API floor / floor`` is how far above the replay that is before
+  the app does any work of its own, and ``warm / API floor`` is the app's own share.
+
+All three servers read the project's ``.streamlit/config.toml``.
 
 Usage (from the project root)::
 
@@ -66,6 +73,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates  # noqa: E402
 from workshop.content import load_course  # noqa: E402
 
 REPLAYED = ("delta", "page_config_changed", "logo")
+API_FLOOR_APP = Path(__file__).resolve().parent / "api_floor_app.py"
 REPLAY_ENV = "WORKSHOP_REPLAY_FILE"
 REPLAY_APP = f'''\
 """Replays recorded ForwardMsgs (scripts/bench_floor.py): no app code, Streamlit's floor."""
@@ -215,20 +223,28 @@ def bench_page(page: str, views: int, work: Path) -> str:
     write_recording(app["frames"], recording)
     script = work / "replay_app.py"
     script.write_text(REPLAY_APP, encoding="utf-8")
-    replay_server = start_streamlit(script, work / "data-replay", work / f"replay-{page}.log",
-                                    {REPLAY_ENV: str(recording)})
-    try:
-        pid = replay_server.process.pid
-        asyncio.run(first_views(replay_server.port, pid, "welcome", 2))
-        wait_until_idle([pid])
-        floor = asyncio.run(measure_replay(replay_server.port, pid, views))
-    finally:
-        replay_server.stop()
+    floor = measure_floor(script, recording, work / f"replay-{page}.log", views)
+    api = measure_floor(API_FLOOR_APP, recording, work / f"api-{page}.log", views)
     submit = f"{app['submit']:6.1f}" if app["submit"] is not None else "     -"
     return (f"| {page:<10} | {app['first']:6.1f} | {app['warm']:6.1f} | {floor['warm']:6.1f} "
-            f"| {app['warm'] / floor['warm']:5.2f} | {floor['first']:6.1f} | {submit} "
+            f"| {app['warm'] / floor['warm']:5.2f} | {api['warm']:6.1f} "
+            f"| {api['warm'] / floor['warm']:5.2f} | {floor['first']:6.1f} / {api['first']:6.1f} "
+            f"| {submit} "
             f"| {app['get']:5.1f} | {len(app['frames']):4d} | {app['bytes'] / 1024:6.1f} "
             f"/ {floor['bytes'] / 1024:6.1f} |")
+
+
+def measure_floor(script: Path, recording: Path, log: Path, views: int) -> dict:
+    """First and warm views of a floor app (the replay, or the API floor) of a recording."""
+    server = start_streamlit(script, log.with_suffix(".data"), log,
+                             {REPLAY_ENV: str(recording)})
+    try:
+        pid = server.process.pid
+        asyncio.run(first_views(server.port, pid, "welcome", 2))
+        wait_until_idle([pid])
+        return asyncio.run(measure_replay(server.port, pid, views))
+    finally:
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,9 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Server CPU per view (ms; user+system of the server process / {args.views} "
           f"views); {os.cpu_count()} CPUs, 1-min load {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
-    print("| page | first view | warm view | floor (replay) | warm/floor | replay first "
-          "view | submission | GET / | messages replayed | warm KB app / replay |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| page | first view | warm view | floor (replay) | warm/floor | API floor "
+          "| API floor/floor | first view: replay / API floor | submission | GET / "
+          "| messages replayed | warm KB app / replay |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 0
 
