@@ -187,3 +187,23 @@ def test_a_tick_the_store_cannot_save_says_not_saved(monkeypatch):
     _tick(at, first_key)
     assert not at.exception
     assert any("Not saved" in error.value for error in at.error)
+
+
+def test_the_policy_document_is_written_once_per_course_ticks_and_team():
+    """The document is the engine's, to the letter; asked again with the same course, ticks
+    and team it is the very same text (not written again); new ticks, a new team name or an
+    edited course (a new Course object) each get their own."""
+    import dataclasses
+
+    keys = sorted(policy.policy_keys(COURSE))
+    done = [keys[0]]
+    first = wrap_up.policy_document(COURSE, done, "Credit risk")
+    assert first == policy.policy_markdown(COURSE, done, team="Credit risk")
+    assert wrap_up.policy_document(COURSE, list(done), "Credit risk") is first
+    assert wrap_up.policy_document(COURSE, [keys[0], keys[1]], "Credit risk") == (
+        policy.policy_markdown(COURSE, [keys[0], keys[1]], team="Credit risk"))
+    assert "Other team" in wrap_up.policy_document(COURSE, done, "Other team")
+    edited = dataclasses.replace(COURSE)  # what the loader hands back after an edit
+    assert edited is not COURSE
+    again = wrap_up.policy_document(edited, done, "Credit risk")
+    assert again == first and again is not first

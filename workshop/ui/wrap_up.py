@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Collection, Mapping
 
 import altair as alt
 import pandas as pd
@@ -265,6 +266,32 @@ def _policy_checkbox(item, ticks: Mapping[str, bool]) -> bool:
                        args=(item.key,))
 
 
+# The policy document depends on the course, the ticks and the team name alone, and the
+# loader hands back the very same Course object until a lesson changes: the latest course's
+# documents are kept by (ticks, team), so a view that changed neither does not write the
+# whole document again (a tenth of the page's own work).
+_documents: tuple | None = None  # (course, {(ticks, team): Markdown})
+_documents_lock = threading.Lock()
+DOCUMENTS_KEPT = 256
+
+
+def policy_document(course, done: Collection[str], team: str | None) -> str:
+    """``policy.policy_markdown(course, done, team=team)``, written once per distinct input."""
+    global _documents
+    key = (tuple(sorted(done)), team)
+    with _documents_lock:
+        if _documents is not None and _documents[0] is course and key in _documents[1]:
+            return _documents[1][key]
+    document = policy.policy_markdown(course, done, team=team)
+    with _documents_lock:
+        if _documents is None or _documents[0] is not course:
+            _documents = (course, {})
+        if len(_documents[1]) >= DOCUMENTS_KEPT:  # a bound, not an LRU: rarely reached
+            _documents[1].clear()
+        _documents[1][key] = document
+    return document
+
+
 def render_policy(course) -> None:
     """Tick what the team does today; download the policy with the gaps and their tools."""
     st.subheader("Your team's reproducibility policy")
@@ -288,7 +315,7 @@ def render_policy(course) -> None:
         if _policy_checkbox(item, ticks):
             done.append(item.key)
     checklist_map_view.render_checklist_map(course, done)
-    document = policy.policy_markdown(course, done, team=team or None)
+    document = policy_document(course, done, team or None)
     st.download_button("Download the policy (Markdown)", data=document,
                        file_name="reproducibility-policy.md", mime="text/markdown",
                        key="policy-download", type="primary")
