@@ -11,11 +11,13 @@ Streamlit app must.
 The recording (``WORKSHOP_REPLAY_FILE``: length-prefixed ``ForwardMsg`` bytes, as
 ``bench_floor.write_recording`` writes them) is read once per process. Elements with no
 cheap equivalent call here (tables, charts, page links, downloads, uploads) are handed over
-as recorded (``DeltaGenerator._enqueue``), at replay cost, so the API floor errs low.
+as recorded (``DeltaGenerator._enqueue``), at replay cost, so the API floor errs low. Like
+the app, it takes what is alive after its first run out of the garbage collector's walks.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import struct
 import sys
@@ -171,3 +173,7 @@ for root, dg in ((SIDEBAR, st.sidebar), (MAIN, st._main)):
     top = _module.tree.children.get(root)
     if top is not None:
         _draw(dg, [top.children[i] for i in sorted(top.children)], f"r{root}", False)
+if not hasattr(_module, "frozen"):  # as the app does after its first run (warmup.py)
+    _module.frozen = True
+    gc.collect()
+    gc.freeze()

@@ -24,7 +24,9 @@ number):
   what Streamlit's runtime sends for any script run itself (``new_session``,
   ``script_finished``, …) — the replay app's own runtime sends those — and the
   ``navigation`` message of ``st.navigation`` (a one-file app has none; a few hundred
-  bytes). The same client then opens and re-requests the replay page exactly as the warm
+  bytes). Like the app, it takes what is alive after its first run out of the garbage
+  collector's walks (``gc.freeze``, ``workshop/ui/warmup.py``). The same client then opens
+  and re-requests the replay page exactly as the warm
   view did, so ``warm / floor`` is the share of a warm view that is the app's own work
   (building the elements in Python, reading the store, the lesson's Markdown) rather than
   Streamlit's runtime, the protobuf work and the websocket;
@@ -77,6 +79,7 @@ API_FLOOR_APP = Path(__file__).resolve().parent / "api_floor_app.py"
 REPLAY_ENV = "WORKSHOP_REPLAY_FILE"
 REPLAY_APP = f'''\
 """Replays recorded ForwardMsgs (scripts/bench_floor.py): no app code, Streamlit's floor."""
+import gc
 import os
 import struct
 import sys
@@ -97,6 +100,10 @@ for frame in _module.frames:
     msg = ForwardMsg()
     msg.ParseFromString(frame)
     ctx.enqueue(msg)
+if not hasattr(_module, "frozen"):  # as the app does after its first run (warmup.py)
+    _module.frozen = True
+    gc.collect()
+    gc.freeze()
 '''
 
 
