@@ -5,22 +5,20 @@ The map itself is data in :mod:`workshop.checklist_map`; the exported policy rea
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection
 
 import pandas as pd
 import streamlit as st
 
 from workshop import checklist_map, policy
+from workshop.ui.course_memo import CourseMemo
 from workshop.ui.widgets import arrow_table
 
 NONE = "—"
 
-# The map depends on the course alone, and the loader hands back the very same Course
-# object until a lesson changes: (course, whether anything is mapped, the map as Arrow),
+# The map depends on the course alone: (whether anything is mapped, the map as Arrow),
 # built once per course instead of on every view of the wrap-up.
-_built: tuple | None = None
-_lock = threading.Lock()
+_MAPS = CourseMemo()
 
 
 def map_frame(course) -> pd.DataFrame:
@@ -72,16 +70,13 @@ def coverage_lines(course, done: Collection[str]) -> list[str]:
 
 def _map_for(course) -> tuple[bool, object]:
     """(whether any practice of the course is mapped, the map as Arrow), once per course."""
-    global _built
-    with _lock:
-        if _built is not None and _built[0] is course:
-            return _built[1], _built[2]
-    mapped = any(checklist_map.mapped_items(item.stage_id, item.item)
-                 for item in policy.policy_items(course))
-    table = arrow_table(map_frame(course)) if mapped else None
-    with _lock:
-        _built = (course, mapped, table)
-    return mapped, table
+
+    def build() -> tuple[bool, object]:
+        mapped = any(checklist_map.mapped_items(item.stage_id, item.item)
+                     for item in policy.policy_items(course))
+        return mapped, (arrow_table(map_frame(course)) if mapped else None)
+
+    return _MAPS.get(course, "map", build)
 
 
 def render_checklist_map(course, done: Collection[str]) -> None:

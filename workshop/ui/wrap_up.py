@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Collection, Mapping
 
 import altair as alt
@@ -20,6 +19,7 @@ from workshop import audit_import, policy
 from workshop.check_model import Outcome
 from workshop.errors import WorkshopError
 from workshop.ui import check_widgets, checklist_map_view, lesson_view, pages, session, take_home
+from workshop.ui.course_memo import CourseMemo
 from workshop.ui.widgets import GREY, arrow_table, inline_data, vega_spec
 
 OUTCOME_LABELS = {outcome.value: outcome.label for outcome in Outcome}
@@ -266,30 +266,16 @@ def _policy_checkbox(item, ticks: Mapping[str, bool]) -> bool:
                        args=(item.key,))
 
 
-# The policy document depends on the course, the ticks and the team name alone, and the
-# loader hands back the very same Course object until a lesson changes: the latest course's
-# documents are kept by (ticks, team), so a view that changed neither does not write the
-# whole document again (about a tenth of the page's script time, measured).
-_documents: tuple | None = None  # (course, {(ticks, team): Markdown})
-_documents_lock = threading.Lock()
-DOCUMENTS_KEPT = 256
+# The policy document depends on the course, the ticks and the team name alone: kept by
+# (ticks, team) for the course being served, so a view that changed neither does not write
+# the whole document again (about a tenth of the page's script time, measured).
+_DOCUMENTS = CourseMemo(max_entries=256)
 
 
 def policy_document(course, done: Collection[str], team: str | None) -> str:
     """``policy.policy_markdown(course, done, team=team)``, written once per distinct input."""
-    global _documents
-    key = (tuple(sorted(done)), team)
-    with _documents_lock:
-        if _documents is not None and _documents[0] is course and key in _documents[1]:
-            return _documents[1][key]
-    document = policy.policy_markdown(course, done, team=team)
-    with _documents_lock:
-        if _documents is None or _documents[0] is not course:
-            _documents = (course, {})
-        if len(_documents[1]) >= DOCUMENTS_KEPT:  # a bound, not an LRU: rarely reached
-            _documents[1].clear()
-        _documents[1][key] = document
-    return document
+    return _DOCUMENTS.get(course, (tuple(sorted(done)), team),
+                          lambda: policy.policy_markdown(course, done, team=team))
 
 
 def render_policy(course) -> None:
